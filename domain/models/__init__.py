@@ -1,0 +1,11 @@
+"""All tables, imported here so SQLModel.metadata (and Alembic) sees every one."""
+
+from domain.models.base import Timestamped  # first: sets the naming convention
+from domain.models.audit import AuditKind, AuditLog  # isort: skip
+from domain.models.geography import GeoLevel, GeoNode
+from domain.models.users import Permission, Role, RolePermission, User
+
+__all__ = [
+    "AuditKind", "AuditLog", "GeoLevel", "GeoNode", "Permission", "Role", "RolePermission",
+    "Timestamped", "User",
+]

@@ -1,0 +1,62 @@
+"""SQL for the audit trail: append rows, read them back."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, func, select
+
+from domain.access import Actor
+from domain.models import AuditKind, AuditLog
+
+
+def append(
+    session: Session,
+    *,
+    actor: Actor,
+    action: str,
+    entity: str,
+    entity_id: str | None,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    kind: AuditKind,
+    source_ip: str | None,
+    scope_path: str | None,
+) -> AuditLog:
+    row = AuditLog(
+        actor_id=actor.user_id, actor_name=actor.username, action=action, entity=entity,
+        entity_id=entity_id, before=before, after=after, kind=kind, source_ip=source_ip,
+        scope_path=scope_path,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def rows(
+    session: Session,
+    *,
+    action: str | None = None,
+    entity: str | None = None,
+    entity_id: str | None = None,
+    actor_name: str | None = None,
+    since: datetime | None = None,
+    limit: int = 200,
+    offset: int = 0,
+) -> list[AuditLog]:
+    query = select(AuditLog)
+    if action:
+        query = query.where(col(AuditLog.action).startswith(action))
+    if entity:
+        query = query.where(AuditLog.entity == entity)
+    if entity_id is not None:
+        query = query.where(AuditLog.entity_id == entity_id)
+    if actor_name:
+        query = query.where(AuditLog.actor_name == actor_name)
+    if since is not None:
+        query = query.where(AuditLog.at >= since)
+    query = query.order_by(col(AuditLog.id).desc()).limit(limit).offset(offset)
+    return list(session.exec(query))
+
+
+def count(session: Session) -> int:
+    return int(session.exec(select(func.count()).select_from(AuditLog)).one())

@@ -1,0 +1,40 @@
+"""Reading the audit trail (auditors and admins)."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from domain.access import Actor
+from domain.db import reading
+from domain.queries import audit as audit_q
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    at: datetime
+    actor_name: str
+    action: str
+    entity: str
+    entity_id: str | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    source_ip: str | None
+    kind: str
+
+
+def audit_trail(
+    actor: Actor, *, action: str | None = None, entity: str | None = None, entity_id: str | None = None,
+    actor_name: str | None = None, limit: int = 200, offset: int = 0,
+) -> list[AuditEntry]:
+    """Newest first. Audit rows are company-wide records: only roles with audit.view see them."""
+    actor.require("audit.view")
+    with reading() as session:
+        rows = audit_q.rows(session, action=action, entity=entity, entity_id=entity_id,
+                            actor_name=actor_name, limit=min(limit, 1000), offset=offset)
+        return [
+            AuditEntry(id=r.id or 0, at=r.at, actor_name=r.actor_name, action=r.action, entity=r.entity,
+                       entity_id=r.entity_id, before=r.before, after=r.after, source_ip=r.source_ip,
+                       kind=r.kind.value)
+            for r in rows
+        ]
