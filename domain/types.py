@@ -46,12 +46,12 @@ class FixedPoint(TypeDecorator[Decimal]):
         return Decimal(int(value)).scaleb(-self.scale).quantize(Decimal(1).scaleb(-self.scale))
 
 
-def Money() -> FixedPoint:  # noqa: N802 - reads as a type in model declarations
+def Money() -> FixedPoint:
     """Money in minor units (cents): exact to 0.01."""
     return FixedPoint(2)
 
 
-def Quantity() -> FixedPoint:  # noqa: N802
+def Quantity() -> FixedPoint:
     """Quantities in thousandths: exact to 0.001 of a unit."""
     return FixedPoint(3)
 

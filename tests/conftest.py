@@ -10,12 +10,12 @@ from sqlmodel import SQLModel
 
 os.environ.setdefault("CHESANTO_ENV", "test")
 
-from domain import db as domain_db  # noqa: E402
-from domain.config import reload_settings  # noqa: E402
-from domain.events import bus  # noqa: E402
-from domain.services.access import seed_access  # noqa: E402
-from tests.databases import scratch_postgres  # noqa: E402
-from tests.factories import Factories  # noqa: E402
+from domain import db as domain_db
+from domain.config import reload_settings
+from domain.events import bus
+from domain.services.access import seed_access
+from tests.databases import scratch_postgres
+from tests.factories import Factories
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,5 @@
 """All tables, imported here so SQLModel.metadata (and Alembic) sees every one."""
+# ruff: noqa: I001  (base must be imported first: it sets the naming convention)
 
 from domain.models.base import Timestamped  # first: sets the naming convention
 from domain.models.audit import AuditKind, AuditLog  # isort: skip

@@ -1,6 +1,6 @@
 """Creating users (admin pages come with master data; the CLI and demo use this now)."""
 
-from pydantic import BaseModel, EmailStr, Field, ValidationError, field_validator
+from pydantic import BaseModel, EmailStr, Field, field_validator
 
 from domain import passwords
 from domain.access import Actor
@@ -9,6 +9,7 @@ from domain.errors import Conflict, ValidationFailed
 from domain.events import DomainEvent
 from domain.models import User
 from domain.queries import users as users_q
+from domain.validation import parse
 
 _FIELD_LABELS = {
     "username": "Username", "full_name": "Full name", "role": "Role", "password": "Password",
@@ -35,22 +36,10 @@ class NewUser(BaseModel):
         return value
 
 
-def validation_errors(exc: ValidationError, labels: dict[str, str]) -> ValidationFailed:
-    """Pydantic's errors as {field label: message}."""
-    errors: dict[str, str] = {}
-    for error in exc.errors():
-        name = str(error["loc"][0]) if error["loc"] else "input"
-        errors.setdefault(labels.get(name, name), error["msg"].removeprefix("Value error, "))
-    return ValidationFailed(errors)
-
-
 def create_user(actor: Actor, **fields: object) -> User:
     """Create a user with a role and optional geographic scope (a GeoNode code); audited."""
     actor.require("users.manage")
-    try:
-        data = NewUser.model_validate(fields)
-    except ValidationError as exc:
-        raise validation_errors(exc, _FIELD_LABELS) from None
+    data = parse(NewUser, fields, _FIELD_LABELS)
     problem = passwords.password_problem(data.password, username=data.username)
     if problem:
         raise ValidationFailed.field("Password", problem)
