@@ -22,6 +22,9 @@ _read_engine: Engine | None = None
 
 _UNSET: Any = object()
 
+# Audit rows name entities in the business's words where the table name differs.
+ENTITY_NAMES = {"app_user": "user", "geo_node": "geography"}
+
 
 def _make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
@@ -99,7 +102,7 @@ class Tx:
         """Record a change in this same transaction. With `record`, `after` defaults to its current state."""
         if record is not None:
             self.session.flush()
-            entity = entity or str(record.__tablename__)
+            entity = entity or ENTITY_NAMES.get(str(record.__tablename__), str(record.__tablename__))
             entity_id = entity_id if entity_id is not None else getattr(record, "id", None)
             if after is _UNSET:
                 after = snapshot(record)
@@ -144,10 +147,8 @@ def reading() -> Iterator[Session]:
         get_engine()
     assert _read_engine is not None
     with Session(_read_engine, expire_on_commit=False) as session:
-        try:
-            yield session
-        finally:
-            session.rollback()
+        # Closing (not rolling back) ends the read transaction and keeps loaded rows readable after the block.
+        yield session
 
 
 def snapshot(record: SQLModel, *, exclude: tuple[str, ...] = ("password_hash",)) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """Column types: exact fixed-point numbers, UTC-aware timestamps, enums stored as their values."""
 
 import enum
+import re
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Any
@@ -8,20 +9,29 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 
+_GROUPED = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
+
 
 def to_decimal(value: Any, *, places: int, field: str = "value") -> Decimal:
     """Parse a number exactly; refuse floats' noise, text and more decimals than `places`."""
     if isinstance(value, float):
         value = repr(value)
     try:
-        number = Decimal(str(value).strip().replace(",", ""))
+        text = str(value).strip()
+        if _GROUPED.match(text):  # "12,345.50": thousands separators, nothing else
+            text = text.replace(",", "")
+        number = Decimal(text)
     except (InvalidOperation, ValueError) as exc:
         raise ValueError(f"{field} must be a number") from exc
     if not number.is_finite():
         raise ValueError(f"{field} must be a number")
-    if number != number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN):
+    try:
+        exact = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
+    except InvalidOperation as exc:  # more digits than Decimal's precision holds
+        raise ValueError(f"{field} is too large") from exc
+    if number != exact:
         raise ValueError(f"{field} has more than {places} decimal places")
-    return number.quantize(Decimal(1).scaleb(-places))
+    return exact
 
 
 class FixedPoint(TypeDecorator[Decimal]):
@@ -37,8 +47,10 @@ class FixedPoint(TypeDecorator[Decimal]):
     def process_bind_param(self, value: Any, dialect: sa.Dialect) -> int | None:
         if value is None:
             return None
-        number = to_decimal(value, places=self.scale)
-        return int(number.scaleb(self.scale))
+        units = int(to_decimal(value, places=self.scale).scaleb(self.scale))
+        if not -(2**63) < units < 2**63:
+            raise ValueError("value is too large")
+        return units
 
     def process_result_value(self, value: Any, dialect: sa.Dialect) -> Decimal | None:
         if value is None:

@@ -2,11 +2,17 @@
 
 import itertools
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
 
 from domain.access import SYSTEM, Actor
 from domain.db import transaction
 from domain.models import GeoLevel, GeoNode, User
+from domain.models.parties import Party, PartyKind
+from domain.models.products import Product, ProductKind
 from domain.services.access import load_actor
+from domain.services.parties import create_party
+from domain.services.products import create_product, set_recipe
 from domain.services.users import create_user
 
 PASSWORD = "correct-horse-battery"
@@ -51,3 +57,44 @@ class Factories:
         westlands = self.geo("WST-T", "Westlands Town", GeoLevel.TERRITORY, area2)
         return {"zone": zone, "rift": rift, "nairobi": nairobi, "nakuru_town": nkr_town,
                 "westlands": westlands}
+
+    def product(self, sku: str | None = None, *, kind: ProductKind | str = ProductKind.FINISHED,
+                name: str | None = None, **fields: Any) -> Product:
+        """A product through the service. Finished goods: Bread, loaf, KES 40/45/50, cost 28.50, 5 days' shelf life;
+        raw materials: Flour, kg, cost 95.00; packaging: Packaging, piece, cost 2.50. `fields` override."""
+        kind = ProductKind(kind)
+        n = next(_seq)
+        defaults: dict[str, Any] = {
+            ProductKind.FINISHED: {"category": "Bread", "unit": "loaf", "price_distributor": "40.00",
+                                   "price_retailer": "45.00", "price_retail": "50.00", "standard_cost": "28.50",
+                                   "shelf_life_days": 5},
+            ProductKind.RAW_MATERIAL: {"category": "Flour", "unit": "kg", "standard_cost": "95.00"},
+            ProductKind.PACKAGING: {"category": "Packaging", "unit": "piece", "standard_cost": "2.50"},
+        }[kind]
+        return create_product(SYSTEM, sku=sku or f"P{n:04d}", name=name or f"Product {n}", kind=kind,
+                              **{**defaults, **fields})
+
+    def finished_good_with_recipe(self, sku: str | None = None, *, name: str | None = None,
+                                  recipe: dict[str, Decimal | str] | None = None, **fields: Any) -> Product:
+        """A finished good and its recipe {material SKU: qty per unit}. Without `recipe`, new materials:
+        0.250 kg flour, 0.005 kg yeast and 1 bag per loaf."""
+        if recipe is None:
+            n = next(_seq)
+            flour = self.product(f"FLR-{n}", kind=ProductKind.RAW_MATERIAL, name=f"Wheat Flour {n}")
+            yeast = self.product(f"YST-{n}", kind=ProductKind.RAW_MATERIAL, name=f"Yeast {n}", category="Yeast")
+            bag = self.product(f"BAG-{n}", kind=ProductKind.PACKAGING, name=f"Bread Bag {n}")
+            recipe = {flour.sku: "0.250", yeast.sku: "0.005", bag.sku: "1"}
+        product = self.product(sku, name=name, **fields)
+        assert product.id is not None
+        set_recipe(SYSTEM, product_id=product.id,
+                   lines=[{"material": m, "qty_per_unit": q} for m, q in recipe.items()])
+        return product
+
+    def party(self, kind: PartyKind | str, territory: GeoNode, *, code: str | None = None, name: str | None = None,
+              distributor: Party | None = None, **fields: Any) -> Party:
+        """A factory, distributor or retailer on `territory` through the service (retailers need `distributor`)."""
+        kind = PartyKind(kind)
+        n = next(_seq)
+        return create_party(SYSTEM, kind=kind, code=code or f"{kind.value[:3].upper()}{n:04d}",
+                            name=name or f"{kind.value.title()} {n}", territory_code=territory.code,
+                            distributor_code=distributor.code if distributor else None, **fields)

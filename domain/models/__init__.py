@@ -4,9 +4,23 @@
 from domain.models.base import Timestamped  # first: sets the naming convention
 from domain.models.audit import AuditKind, AuditLog  # isort: skip
 from domain.models.geography import GeoLevel, GeoNode
+from domain.models.parties import Party, PartyKind
+from domain.models.products import Product, ProductKind, RecipeLine
 from domain.models.users import Permission, Role, RolePermission, User
 
 __all__ = [
-    "AuditKind", "AuditLog", "GeoLevel", "GeoNode", "Permission", "Role", "RolePermission",
-    "Timestamped", "User",
+    "AuditKind",
+    "AuditLog",
+    "GeoLevel",
+    "GeoNode",
+    "Party",
+    "PartyKind",
+    "Permission",
+    "Product",
+    "ProductKind",
+    "RecipeLine",
+    "Role",
+    "RolePermission",
+    "Timestamped",
+    "User",
 ]

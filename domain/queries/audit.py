@@ -3,10 +3,12 @@
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Select
 from sqlmodel import Session, col, func, select
 
 from domain.access import Actor
-from domain.models import AuditKind, AuditLog
+from domain.models import AuditKind, AuditLog, User
+from domain.queries import scope
 
 
 def append(
@@ -60,3 +62,23 @@ def rows(
 
 def count(session: Session) -> int:
     return int(session.exec(select(func.count()).select_from(AuditLog)).one())
+
+
+def table_select(actor: Actor) -> Select[Any]:
+    """The audit trail as a list: who by name (the username when the user is gone), limited to the actor's area
+    (a scoped actor sees the rows recorded inside it; company-wide rows are head office's)."""
+    return (
+        select(
+            col(AuditLog.id).label("row_id"),
+            col(AuditLog.at).label("at"),
+            func.coalesce(User.full_name, AuditLog.actor_name).label("who"),
+            col(AuditLog.action).label("action"),
+            col(AuditLog.entity).label("entity"),
+            col(AuditLog.entity_id).label("entity_id"),
+            col(AuditLog.source_ip).label("source_ip"),
+            col(AuditLog.kind).label("kind"),
+        )
+        .select_from(AuditLog)
+        .outerjoin(User, col(User.id) == col(AuditLog.actor_id))
+        .where(scope.within(col(AuditLog.scope_path), actor))
+    )

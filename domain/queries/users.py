@@ -2,9 +2,12 @@
 
 from collections.abc import Iterable
 
+from sqlalchemy import or_
 from sqlmodel import Session, col, delete, func, select
 
+from domain.access import Actor
 from domain.models import GeoNode, Permission, Role, RolePermission, User
+from domain.queries.scope import within
 
 
 def user_by_username(session: Session, username: str, *, for_update: bool = False) -> User | None:
@@ -21,8 +24,11 @@ def user_by_id(session: Session, user_id: int, *, for_update: bool = False) -> U
     return session.exec(query).first()
 
 
-def role_by_code(session: Session, code: str) -> Role | None:
-    return session.exec(select(Role).where(Role.code == code)).first()
+def role_by_code(session: Session, code: str, *, for_update: bool = False) -> Role | None:
+    query = select(Role).where(Role.code == code)
+    if for_update:
+        query = query.with_for_update()
+    return session.exec(query).first()
 
 
 def role_by_id(session: Session, role_id: int) -> Role | None:
@@ -72,3 +78,53 @@ def geo_by_code(session: Session, code: str) -> GeoNode | None:
 
 def count_users(session: Session) -> int:
     return int(session.exec(select(func.count()).select_from(User)).one())
+
+
+def user_listing(
+    session: Session, *, actor: Actor, search: str | None = None, role_code: str | None = None,
+    include_inactive: bool = True,
+) -> list[tuple[User, Role, GeoNode | None]]:
+    """Users with their role and scope node, inside the actor's area (users without scope: company-wide only)."""
+    query = (
+        select(User, Role, GeoNode)
+        .join(Role, col(Role.id) == col(User.role_id))
+        .outerjoin(GeoNode, col(GeoNode.id) == col(User.scope_id))
+        .where(within(col(GeoNode.path), actor))
+    )
+    if search:
+        term = search.strip().lower()
+        query = query.where(or_(*(
+            func.lower(column).contains(term, autoescape=True)
+            for column in (col(User.username), col(User.full_name), col(User.email), col(User.employee_id))
+        )))
+    if role_code:
+        query = query.where(Role.code == role_code)
+    if not include_inactive:
+        query = query.where(col(User.is_active).is_(True))
+    query = query.order_by(func.lower(User.full_name), User.username)
+    return [(user, role, node) for user, role, node in session.exec(query)]
+
+
+def user_by_employee_id(session: Session, employee_id: str) -> User | None:
+    return session.exec(select(User).where(User.employee_id == employee_id)).first()
+
+
+def count_active_users(session: Session, role_id: int) -> int:
+    query = select(func.count()).select_from(User).where(User.role_id == role_id, col(User.is_active).is_(True))
+    return int(session.exec(query).one())
+
+
+def active_users_by_role(session: Session) -> dict[int, int]:
+    query = (
+        select(User.role_id, func.count())
+        .where(col(User.is_active).is_(True))
+        .group_by(User.role_id)
+    )
+    return {role_id: int(n) for role_id, n in session.exec(query)}
+
+
+def permissions_by_role(session: Session) -> dict[int, set[str]]:
+    found: dict[int, set[str]] = {}
+    for role_id, code in session.exec(select(RolePermission.role_id, RolePermission.permission_code)):
+        found.setdefault(role_id, set()).add(code)
+    return found

@@ -4,6 +4,7 @@ from sqlmodel import Session
 
 from domain.access import DEFAULT_ROLES, PERMISSIONS, SYSTEM, Actor
 from domain.db import reading, transaction
+from domain.errors import PermissionDenied
 from domain.models import AuditKind, Role
 from domain.queries import users as users_q
 
@@ -70,3 +71,13 @@ def record_refusal(actor: Actor, *, what: str, source_ip: str | None = None) -> 
     with transaction(actor, source_ip=source_ip) as tx:
         tx.audit("access.denied", entity="page", entity_id=what[:40], after={"path": what},
                  kind=AuditKind.USER)
+
+
+def ensure_can_grant(session: Session, actor: Actor, role: Role) -> None:
+    """Nobody hands out rights they do not hold: giving a user a role needs every permission of that role."""
+    assert role.id is not None
+    beyond = users_q.permission_codes(session, role.id) - actor.permissions
+    if beyond:
+        raise PermissionDenied(
+            f"You cannot give the role {role.name}: it holds rights you do not have ({', '.join(sorted(beyond))})."
+        )

@@ -9,6 +9,7 @@ from domain.errors import Conflict, ValidationFailed
 from domain.events import DomainEvent
 from domain.models import User
 from domain.queries import users as users_q
+from domain.services.access import ensure_can_grant
 from domain.validation import parse
 
 _FIELD_LABELS = {
@@ -51,6 +52,7 @@ def create_user(actor: Actor, **fields: object) -> User:
         role = users_q.role_by_code(session, data.role)
         if role is None or role.id is None:
             raise ValidationFailed.field("Role", f"unknown role {data.role!r}")
+        ensure_can_grant(session, actor, role)
         scope = None
         if data.scope_code:
             scope = users_q.geo_by_code(session, data.scope_code)

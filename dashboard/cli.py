@@ -1,0 +1,141 @@
+"""The `chesanto` command: serve, migrate, createuser, demo, check."""
+
+import argparse
+import getpass
+import sys
+
+from domain.config import ConfigError, database_label, get_settings, resolve_database_url
+
+
+def _migrate() -> None:
+    from domain import db, migrate
+    from domain.services.access import seed_access
+
+    url = resolve_database_url(get_settings())
+    print(f"Migrating {database_label(url)} ...")
+    migrate.upgrade(url)
+    db.configure(url)
+    seed_access()
+    print("Database is up to date; default roles and permissions are in place.")
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from dashboard.app import serve
+
+    settings = get_settings()
+    print(f"Chesanto Operations on http://{settings.host}:{settings.port} "
+          f"({database_label(resolve_database_url(settings))})")
+    serve()
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    _migrate()
+    return 0
+
+
+def _read_password(confirm: bool) -> str:
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    password = getpass.getpass("Password: ")
+    if confirm and getpass.getpass("Password again: ") != password:
+        raise SystemExit("The passwords do not match.")
+    return password
+
+
+def cmd_createuser(args: argparse.Namespace) -> int:
+    from domain import db
+    from domain.access import SYSTEM
+    from domain.errors import DomainError
+    from domain.services.users import create_user
+
+    db.configure()
+    password = _read_password(confirm=True)
+    try:
+        user = create_user(SYSTEM, username=args.username, role=args.role, password=password,
+                           full_name=args.full_name or args.username, scope_code=args.scope,
+                           email=args.email, phone=args.phone)
+    except DomainError as exc:
+        print(f"Not created: {exc.message}", file=sys.stderr)
+        return 2
+    print(f"Created {user.username} ({args.role}{', scope ' + args.scope if args.scope else ''}).")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from domain.demo import DEMO_PASSWORD, ensure_demo_users
+
+    if get_settings().is_production:
+        print("chesanto demo is not for production (CHESANTO_ENV=production).", file=sys.stderr)
+        return 2
+    _migrate()
+    logins = ensure_demo_users()
+    print("\nDemo logins (password for all: " + DEMO_PASSWORD + "):")
+    for login in logins:
+        print(f"  {login.username:<14} {login.full_name:<18} {login.role}")
+    if args.no_serve:
+        return 0
+    return cmd_serve(args)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from domain import db
+    from domain.services.integrity import run_checks
+
+    db.configure()
+    failed = False
+    for name, problems in run_checks().items():
+        if problems:
+            failed = True
+            for problem in problems:
+                print(f"FAIL {name}: {problem}")
+        else:
+            print(f"ok   {name}")
+    return 1 if failed else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="chesanto", description="Chesanto Operations.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="serve the app on $HOST:$PORT (no reload, no browser)",
+                                description="Serve the app. Honours HOST and PORT (default 0.0.0.0:8080).")
+    serve.set_defaults(func=cmd_serve)
+
+    migrate = commands.add_parser("migrate", help="bring the database schema up to date and seed roles",
+                                  description="Run Alembic migrations to head, then seed default roles.")
+    migrate.set_defaults(func=cmd_migrate)
+
+    create = commands.add_parser("createuser", help="create a user (password from a prompt or stdin)",
+                                 description="Create a user. The password is asked for, or read from stdin.")
+    create.add_argument("username")
+    create.add_argument("--role", required=True,
+                        help="admin, executive, finance, production_manager, storekeeper, regional_sales, auditor")
+    create.add_argument("--scope", help="geography code the user is limited to (default: company-wide)")
+    create.add_argument("--full-name", help="the person's name (default: the username)")
+    create.add_argument("--email")
+    create.add_argument("--phone")
+    create.set_defaults(func=cmd_createuser)
+
+    demo = commands.add_parser("demo", help="migrate, create demo logins, print them and serve",
+                               description="Set up the demo on this database (never in production) and serve it.")
+    demo.add_argument("--no-serve", action="store_true", help="set up and print the logins, then exit")
+    demo.set_defaults(func=cmd_demo)
+
+    check = commands.add_parser("check", help="run integrity checks; exit 1 naming each problem",
+                                description="Check the database: schema at head, roles and permissions seeded.")
+    check.set_defaults(func=cmd_check)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except ConfigError as exc:
+        print(f"Configuration error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

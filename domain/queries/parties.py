@@ -1,0 +1,94 @@
+"""SQL for parties: lookups, reference counts, scoped listings and pickers, territory path rewrites."""
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, func, or_, select
+
+from domain.access import Actor
+from domain.models import GeoNode, Party, PartyKind
+from domain.queries.geography import rebased
+from domain.queries.scope import within
+
+Distributor = aliased(Party, name="distributor")
+
+
+def party_by_id(session: Session, party_id: int, *, for_update: bool = False) -> Party | None:
+    query = select(Party).where(Party.id == party_id)
+    if for_update:
+        query = query.with_for_update()
+    return session.exec(query).first()
+
+
+def party_by_code(session: Session, code: str, *, for_share: bool = False) -> Party | None:
+    """Case-insensitive. `for_share` keeps the party from changing until this transaction ends."""
+    query = select(Party).where(func.upper(Party.code) == code.strip().upper())
+    if for_share:
+        query = query.with_for_update(read=True)
+    return session.exec(query).first()
+
+
+def code_taken(session: Session, code: str, *, excluding_id: int | None = None) -> bool:
+    query = select(Party.id).where(func.upper(Party.code) == code.strip().upper())
+    if excluding_id is not None:
+        query = query.where(Party.id != excluding_id)
+    return session.exec(query).first() is not None
+
+
+def count_retailers_of(session: Session, distributor_id: int, *, active_only: bool = False) -> int:
+    query = select(func.count()).select_from(Party).where(Party.parent_distributor_id == distributor_id)
+    if active_only:
+        query = query.where(col(Party.is_active).is_(True))
+    return int(session.exec(query).one())
+
+
+def rewrite_territory_paths(session: Session, old_prefix: str, new_prefix: str) -> int:
+    """After a geography subtree moved: every party placed inside it follows, in one UPDATE."""
+    statement = (
+        sa.update(Party)
+        .where(col(Party.territory_path).startswith(old_prefix, autoescape=True))
+        .values(territory_path=rebased(Party.territory_path, old_prefix, new_prefix))
+        .execution_options(synchronize_session=False)
+    )
+    return int(session.execute(statement).rowcount)  # type: ignore[attr-defined]
+
+
+def _matching(search: str | None) -> sa.ColumnElement[bool]:
+    """Name or code contains the search text, ignoring case (no search: everything)."""
+    if not search or not search.strip():
+        return sa.true()
+    term = search.strip().lower()
+    return or_(
+        func.lower(Party.name).contains(term, autoescape=True),
+        func.lower(Party.code).contains(term, autoescape=True),
+    )
+
+
+def listing(
+    session: Session, actor: Actor, *, kind: PartyKind | None, search: str | None, include_inactive: bool,
+    limit: int, offset: int,
+) -> list[tuple[Party, GeoNode, Party | None]]:
+    """Parties inside the actor's area with their territory and supplying distributor, by name."""
+    query = (
+        select(Party, GeoNode, Distributor)
+        .join(GeoNode, col(GeoNode.id) == col(Party.territory_id))
+        .outerjoin(Distributor, Distributor.id == col(Party.parent_distributor_id))
+        .where(within(col(Party.territory_path), actor))
+    )
+    if kind is not None:
+        query = query.where(Party.kind == kind)
+    if not include_inactive:
+        query = query.where(col(Party.is_active).is_(True))
+    query = query.where(_matching(search)).order_by(func.lower(Party.name), col(Party.code))
+    rows = session.exec(query.limit(limit).offset(offset))
+    return [(party, node, distributor) for party, node, distributor in rows]
+
+
+def choices(
+    session: Session, actor: Actor, *, kind: PartyKind | None, search: str | None, limit: int,
+) -> list[Party]:
+    """Active parties inside the actor's area matching a name/code search, by name."""
+    query = select(Party).where(within(col(Party.territory_path), actor), col(Party.is_active).is_(True))
+    if kind is not None:
+        query = query.where(Party.kind == kind)
+    query = query.where(_matching(search))
+    return list(session.exec(query.order_by(func.lower(Party.name), col(Party.code)).limit(limit)))

@@ -1,0 +1,111 @@
+"""The data table component in a simulated browser: first page, filtering, totals and the export download."""
+
+import asyncio
+import csv
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from decimal import Decimal
+
+import pytest
+from nicegui import ui
+from nicegui.testing import User, user_simulation
+
+from dashboard.components.data_table import DataTable, data_table
+from domain.access import Actor
+from domain.formatting import format_datetime, format_money
+from domain.services import audit
+from domain.tables import TableSource
+from tests.tables_data import FIRST_AT, STEP, make_audit_rows, money_source
+
+
+@pytest.fixture(autouse=True)
+def _no_errors_logged(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Like NiceGUI's `user` fixture: anything logged at ERROR (a traceback) fails the test."""
+    yield
+    errors = [r.getMessage() for r in caplog.get_records("call") if r.levelname == "ERROR"]
+    assert not errors, errors
+
+
+async def eventually(check: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
+    """Services run off the event loop: wait for their answer to reach the page."""
+    for _ in range(int(timeout / 0.05)):
+        if check():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def the_table(user: User) -> DataTable:
+    [table] = user.find(kind=DataTable).elements
+    return table
+
+
+def page(actor: Actor, source: TableSource, **options: object) -> Callable[[], None]:
+    def root() -> None:
+        data_table(actor, source, **options)  # type: ignore[arg-type]
+    return root
+
+
+async def test_the_table_shows_the_first_page_filters_with_totals_and_exports_the_filtered_rows(factories):
+    data = make_audit_rows(factories)
+    async with user_simulation(root=page(data.admin, money_source(), page_size=10)) as user:
+        await user.open("/")
+        table = the_table(user)
+        await eventually(lambda: table.page is not None, "the first page")
+        await user.should_see(f"{data.total} rows (showing 1–10)")
+        rows = table.table.rows
+        assert len(rows) == 10 and rows[0]["row_id"] == data.total  # newest first
+        assert rows[0]["amount"] == format_money(Decimal(data.total) * Decimal("1.25"))  # "KES 78.75"
+        assert rows[0]["at"] == format_datetime(FIRST_AT + (data.total - 1) * STEP)  # "13 Nov 2026 19:30"
+        everything = table.totals["amount"]
+
+        user.find(marker="filter-action").type("order.")
+        await eventually(lambda: table.query.filters == {"action": "order."} and table.page is not None
+                         and all("order." in r["action"].lower() for r in table.page.rows), "the filtered rows")
+        filtered = table.page
+        assert filtered is not None and 0 < filtered.total_rows < data.total
+        await user.should_see(f"{filtered.total_rows} rows")
+        assert table.totals["amount"] == format_money(filtered.totals["amount"]) != everything
+        assert table.totals["at"] == "Total"
+
+        user.find(marker="export-csv").click()
+        response = await user.download.next(timeout=10)
+        assert response.status_code == 200
+        lines = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+        assert lines[-1] == ["Row count", str(filtered.total_rows)]
+        assert {line[1] for line in lines[1:-2]} <= {"order.confirm", "Order.Cancel"}
+        await user.should_see(f"Exported {filtered.total_rows} rows")
+
+        user.find(marker="filters-clear").click()
+        await eventually(lambda: table.page is not None and table.page.total_rows == data.total, "all rows again")
+        assert table.query.filters == {} and table.totals["amount"] == everything
+
+
+async def test_a_role_without_exports_sees_no_export_buttons_and_bad_filters_become_messages(factories):
+    data = make_audit_rows(factories, extra=3)
+    viewer = replace(data.admin, permissions=data.admin.permissions - {"exports.run"})
+    async with user_simulation(root=page(viewer, money_source())) as user:
+        await user.open("/")
+        table = the_table(user)
+        await eventually(lambda: table.page is not None, "the first page")
+        await user.should_not_see(marker="export-csv")
+        user.find(marker="filter-amount-min").type("20")
+        user.find(marker="filter-amount-max").type("10")
+        await user.should_see("the minimum is above the maximum")
+
+
+async def test_the_audit_trail_lists_names_and_pages_on_request(factories):
+    data = make_audit_rows(factories)
+    async with user_simulation(root=page(data.admin, audit.audit_table(data.admin))) as user:
+        await user.open("/")
+        table = the_table(user)
+        await eventually(lambda: table.page is not None, "the first page")
+        assert {r["who"] for r in table.table.rows} <= {"Ada", "Rita", "system"}
+        assert table.table.rows[0]["kind"] in {"Data change", "User action", "System"}
+        request = {"pagination": {"page": 2, "rowsPerPage": 25, "sortBy": "who", "descending": False}}
+        user.find(kind=ui.table).trigger("request", request)
+        await eventually(lambda: table.page is not None and table.page.page == 2, "the second page")
+        assert table.table.pagination["rowsNumber"] == data.total
+        assert [r["who"] for r in table.table.rows] == sorted(r["who"] for r in table.table.rows)
+        await user.should_see(f"{data.total} rows (showing 26–50)")
