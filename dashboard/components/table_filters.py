@@ -22,6 +22,10 @@ class TableFilters(ui.row):
         self._on_change = on_change
         self._values: dict[str, Any] = {}
         self._inputs: list[ui.element] = []
+        # On a phone the filters fold behind one button, so the rows are on the first screen.
+        self.toggle = ui.button("Filters", icon="filter_list", on_click=self._toggle_on_phone) \
+            .props("flat dense no-caps").classes("xs").mark("filters-toggle")
+        self.classes("gt-xs")
         with self:
             for column in source.columns:
                 if column.filter is not None:
@@ -29,6 +33,15 @@ class TableFilters(ui.row):
             if self._inputs:
                 ui.button("Clear", icon="filter_alt_off", on_click=self.clear) \
                     .props("flat dense no-caps").mark("filters-clear")
+        if not self._inputs:
+            self.toggle.delete()
+        self.toggle.move(target_index=self.parent_slot.children.index(self))  # type: ignore[union-attr]
+
+    def _toggle_on_phone(self) -> None:
+        if "gt-xs" in self.classes:
+            self.classes(remove="gt-xs")
+        else:
+            self.classes(add="gt-xs")
 
     @property
     def values(self) -> dict[str, Any]:
@@ -69,6 +82,9 @@ class TableFilters(ui.row):
         if self._values.get(key) == value:
             return None
         self._values[key] = value
+        if self._inputs:
+            active = len(self.values)
+            self.toggle.text = f"Filters ({active})" if active else "Filters"
         return self._on_change(self.values)
 
     async def clear(self) -> None:

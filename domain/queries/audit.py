@@ -42,6 +42,7 @@ def rows(
     entity_id: str | None = None,
     actor_name: str | None = None,
     since: datetime | None = None,
+    scope_path: str | None = None,
     limit: int = 200,
     offset: int = 0,
 ) -> list[AuditLog]:
@@ -56,8 +57,14 @@ def rows(
         query = query.where(AuditLog.actor_name == actor_name)
     if since is not None:
         query = query.where(AuditLog.at >= since)
+    if scope_path is not None:
+        query = query.where(col(AuditLog.scope_path).startswith(scope_path, autoescape=True))
     query = query.order_by(col(AuditLog.id).desc()).limit(limit).offset(offset)
     return list(session.exec(query))
+
+
+def by_id(session: Session, entry_id: int) -> AuditLog | None:
+    return session.get(AuditLog, entry_id)
 
 
 def count(session: Session) -> int:

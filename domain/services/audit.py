@@ -6,7 +6,8 @@ from typing import Any
 
 from domain.access import Actor
 from domain.db import reading
-from domain.models import AuditKind
+from domain.errors import NotFound
+from domain.models import AuditKind, AuditLog
 from domain.queries import audit as audit_q
 from domain.tables import Column, TableSource
 
@@ -29,17 +30,30 @@ def audit_trail(
     actor: Actor, *, action: str | None = None, entity: str | None = None, entity_id: str | None = None,
     actor_name: str | None = None, limit: int = 200, offset: int = 0,
 ) -> list[AuditEntry]:
-    """Newest first. Audit rows are company-wide records: only roles with audit.view see them."""
+    """Newest first; needs audit.view. A scoped actor sees only rows recorded inside their area."""
     actor.require("audit.view")
     with reading() as session:
         rows = audit_q.rows(session, action=action, entity=entity, entity_id=entity_id,
-                            actor_name=actor_name, limit=min(limit, 1000), offset=offset)
-        return [
-            AuditEntry(id=r.id or 0, at=r.at, actor_name=r.actor_name, action=r.action, entity=r.entity,
-                       entity_id=r.entity_id, before=r.before, after=r.after, source_ip=r.source_ip,
-                       kind=r.kind.value)
-            for r in rows
-        ]
+                            actor_name=actor_name, scope_path=actor.scope_path, limit=min(limit, 1000),
+                            offset=offset)
+        return [_entry(r) for r in rows]
+
+
+def audit_entry(actor: Actor, *, entry_id: int) -> AuditEntry:
+    """One audit row with its before and after, for the detail view."""
+    actor.require("audit.view")
+    with reading() as session:
+        row = audit_q.by_id(session, entry_id)
+        if row is None:
+            raise NotFound(f"No audit entry {entry_id}.")
+        actor.ensure_sees(row.scope_path, "This audit entry")
+        return _entry(row)
+
+
+def _entry(r: AuditLog) -> AuditEntry:
+    return AuditEntry(id=r.id or 0, at=r.at, actor_name=r.actor_name, action=r.action, entity=r.entity,
+                      entity_id=r.entity_id, before=r.before, after=r.after, source_ip=r.source_ip,
+                      kind=r.kind.value)
 
 
 AUDIT_COLUMNS = [

@@ -28,8 +28,9 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
+    """Module-scoped: sync Playwright runs an event loop that must be gone before the async UI tests run."""
     if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
         message = f"Chromium not found at {CHROMIUM}"
         if IN_CI:
@@ -47,7 +48,8 @@ def browser() -> Iterator[object]:
 def live_server(db: str, tmp_path: Path) -> Iterator[str]:
     """`chesanto serve` in a subprocess on the test database; yields its base URL."""
     port = _free_port()
-    env = {**os.environ, "CHESANTO_DATABASE_URL": db, "CHESANTO_ENV": "test", "PORT": str(port),
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "NICEGUI_"))}
+    env = {**inherited, "CHESANTO_DATABASE_URL": db, "CHESANTO_ENV": "test", "PORT": str(port),
            "HOST": "127.0.0.1", "CHESANTO_DATA_DIR": str(tmp_path / "data")}
     log = (tmp_path / "server.log").open("w")
     process = subprocess.Popen([sys.executable, "-m", "dashboard.cli", "serve"], env=env, stdout=log,

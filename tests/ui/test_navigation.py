@@ -63,3 +63,23 @@ async def test_a_password_reset_forces_a_new_password_before_anything_else(user:
     await log_in("faith", "temporary-pass-1")
     await user.open("/audit")
     await user.should_see("An administrator reset your password")
+
+
+async def test_clicking_an_audit_row_shows_before_and_after(user: User, factories, log_in) -> None:
+    from domain.access import SYSTEM
+    from domain.services.users_admin import get_user, update_user
+
+    clerk = factories.user("storekeeper", username="clerk", full_name="Clerk Before")
+    row = get_user(SYSTEM, user_id=clerk.id)
+    update_user(SYSTEM, user_id=clerk.id, full_name="Clerk After", email=row.email, phone=row.phone,
+                employee_id=row.employee_id, role=row.role_code, scope_code=row.scope_code)
+    factories.user("auditor", username="faith")
+    await log_in("faith")
+    await user.open("/audit")
+    await user.should_see("Export XLSX")
+    table = user.find(ui.table).elements.pop()
+    update = next(r for r in table.rows if r["action"] == "user.update")
+    user.find(ui.table).trigger("rowClick", [{}, update, 0])
+    await user.should_see(marker="audit-detail")
+    detail = user.find(marker="audit-detail").elements.pop()
+    assert {"field": "full_name", "before": "Clerk Before", "after": "Clerk After", "changed": True} in detail.rows
