@@ -2,7 +2,18 @@
 
 from passlib.context import CryptContext
 
-_context = CryptContext(schemes=["argon2"], deprecated="auto")
+from domain.config import get_settings
+
+
+def _make_context() -> CryptContext:
+    if get_settings().env == "test":
+        # The test suite hashes hundreds of passwords: same algorithm, deliberately cheap parameters.
+        return CryptContext(schemes=["argon2"], deprecated="auto", argon2__memory_cost=1024,
+                            argon2__time_cost=1, argon2__parallelism=1)
+    return CryptContext(schemes=["argon2"], deprecated="auto")
+
+
+_context = _make_context()
 _DUMMY_HASH = _context.hash("not a real password, compared against when the user is unknown")
 
 MIN_LENGTH = 10

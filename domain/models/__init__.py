@@ -4,6 +4,7 @@
 from domain.models.base import Timestamped  # first: sets the naming convention
 from domain.models.audit import AuditKind, AuditLog  # isort: skip
 from domain.models.geography import GeoLevel, GeoNode
+from domain.models.inventory import MoveKind, StockBalance, StockBatch, StockMove
 from domain.models.parties import Party, PartyKind
 from domain.models.products import Product, ProductKind, RecipeLine
 from domain.models.users import Permission, Role, RolePermission, User
@@ -13,6 +14,7 @@ __all__ = [
     "AuditLog",
     "GeoLevel",
     "GeoNode",
+    "MoveKind",
     "Party",
     "PartyKind",
     "Permission",
@@ -21,6 +23,9 @@ __all__ = [
     "RecipeLine",
     "Role",
     "RolePermission",
+    "StockBalance",
+    "StockBatch",
+    "StockMove",
     "Timestamped",
     "User",
 ]

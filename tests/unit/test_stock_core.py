@@ -1,0 +1,56 @@
+"""The ledger core: every take is guarded, every move appended, perishables leave first-expiring-first."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from domain.access import SYSTEM
+from domain.db import reading, transaction
+from domain.errors import InsufficientStock
+from domain.models import MoveKind, ProductKind
+from domain.queries import stock as stock_q
+from domain.services import stock
+
+D = Decimal
+DAY = date(2026, 11, 20)
+
+
+@pytest.fixture
+def place(factories):
+    geo = factories.geography()
+    return factories.party("factory", geo["nakuru_town"], name="Nakuru Factory")
+
+
+def _balance(location_id: int, product_id: int) -> Decimal:
+    with reading() as session:
+        return stock_q.balance(session, location_id, product_id)
+
+
+def test_take_refuses_more_than_there_is_naming_product_place_and_figures(factories, place):
+    flour = factories.product(kind=ProductKind.RAW_MATERIAL, name="Wheat Flour", unit="kg")
+    with transaction(SYSTEM) as tx:
+        stock.put(tx, location_id=place.id, product_id=flour.id, qty=D("10"), kind=MoveKind.RECEIPT,
+                  document="GR-1", business_date=DAY)
+    with pytest.raises(InsufficientStock, match=r"Not enough Wheat Flour at Nakuru Factory: 12 kg needed, 10 kg"):
+        with transaction(SYSTEM) as tx:
+            stock.take(tx, location_id=place.id, product_id=flour.id, qty=D("12"), kind=MoveKind.CONSUMPTION,
+                       document="PL-1", business_date=DAY)
+    assert _balance(place.id, flour.id) == D("10")
+    with reading() as session:
+        assert stock_q.mismatched_balances(session) == []
+
+
+def test_perishables_leave_first_expiring_first_and_batches_add_up(factories, place):
+    bread = factories.product(name="White Bread 400g", shelf_life_days=4)
+    with transaction(SYSTEM) as tx:
+        stock.put(tx, location_id=place.id, product_id=bread.id, qty=D("30"), kind=MoveKind.PRODUCTION,
+                  document="PL-2", business_date=date(2026, 11, 19))
+        stock.put(tx, location_id=place.id, product_id=bread.id, qty=D("20"), kind=MoveKind.PRODUCTION,
+                  document="PL-1", business_date=date(2026, 11, 18))
+    with transaction(SYSTEM) as tx:
+        taken = stock.take(tx, location_id=place.id, product_id=bread.id, qty=D("25"), kind=MoveKind.DISPATCH,
+                           document="PO-1", business_date=DAY)
+    assert [(b.batch_no, q) for b, q in taken.batches] == [("PL-1", D("20")), ("PL-2", D("5"))]
+    assert [m.balance_after for m in taken.moves] == [D("30"), D("25")]
+    assert _balance(place.id, bread.id) == D("25")
