@@ -7,11 +7,13 @@ from domain.models.geography import GeoLevel, GeoNode
 from domain.models.inventory import MoveKind, StockBalance, StockBatch, StockMove
 from domain.models.parties import Party, PartyKind
 from domain.models.products import Product, ProductKind, RecipeLine
+from domain.models.sequences import DocumentSequence
 from domain.models.users import Permission, Role, RolePermission, User
 
 __all__ = [
     "AuditKind",
     "AuditLog",
+    "DocumentSequence",
     "GeoLevel",
     "GeoNode",
     "MoveKind",

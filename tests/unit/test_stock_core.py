@@ -54,3 +54,16 @@ def test_perishables_leave_first_expiring_first_and_batches_add_up(factories, pl
     assert [(b.batch_no, q) for b, q in taken.batches] == [("PL-1", D("20")), ("PL-2", D("5"))]
     assert [m.balance_after for m in taken.moves] == [D("30"), D("25")]
     assert _balance(place.id, bread.id) == D("25")
+
+
+def test_document_numbers_count_up_per_prefix_and_roll_back_with_their_transaction(db):
+    from domain.queries.sequences import next_number
+
+    with transaction(SYSTEM) as tx:
+        assert [next_number(tx.session, "TR"), next_number(tx.session, "TR")] == ["TR-000001", "TR-000002"]
+        assert next_number(tx.session, "PL") == "PL-000001"
+    with pytest.raises(RuntimeError), transaction(SYSTEM) as tx:
+        next_number(tx.session, "TR")
+        raise RuntimeError("abandoned")
+    with transaction(SYSTEM) as tx:
+        assert next_number(tx.session, "TR") == "TR-000003"
