@@ -1,10 +1,14 @@
-"""The `chesanto` command: serve, migrate, createuser, demo, check."""
+"""The `chesanto` command: serve, migrate, createuser, demo, seed, check."""
 
 import argparse
 import getpass
 import sys
+from typing import TYPE_CHECKING
 
 from domain.config import ConfigError, database_label, get_settings, resolve_database_url
+
+if TYPE_CHECKING:
+    from domain.demo import SeedReport
 
 
 def _migrate() -> None:
@@ -62,17 +66,46 @@ def cmd_createuser(args: argparse.Namespace) -> int:
     return 0
 
 
+def _seed(scale: str, seed: int) -> "SeedReport | None":
+    """Seed and print what was created; None (after saying why) when a service refused a record."""
+    from domain.demo import seed as seed_company
+    from domain.errors import DomainError
+
+    url = resolve_database_url(get_settings())
+    print(f"Seeding the {scale} company (seed {seed}) into {database_label(url)} ...")
+    try:
+        report = seed_company(scale=scale, seed=seed)
+    except DomainError as exc:
+        print(f"Stopped: {exc.message} (what was created so far stays; running again carries on).",
+              file=sys.stderr)
+        return None
+    for line in report.summary():
+        print(line)
+    return report
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    if get_settings().is_production:
+        print("chesanto seed is not for production (CHESANTO_ENV=production).", file=sys.stderr)
+        return 2
+    _migrate()
+    return 0 if _seed(args.scale, args.seed) is not None else 2
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
-    from domain.demo import DEMO_PASSWORD, ensure_demo_users
+    from domain.demo import DEFAULT_SEED, DEMO_PASSWORD
 
     if get_settings().is_production:
         print("chesanto demo is not for production (CHESANTO_ENV=production).", file=sys.stderr)
         return 2
     _migrate()
-    logins = ensure_demo_users()
+    report = _seed("demo", DEFAULT_SEED)
+    if report is None:
+        return 2
     print("\nDemo logins (password for all: " + DEMO_PASSWORD + "):")
-    for login in logins:
-        print(f"  {login.username:<14} {login.full_name:<18} {login.role}")
+    for login in report.logins:
+        where = f"  {login.scope} region" if login.scope else ""
+        print(f"  {login.username:<14} {login.full_name:<18} {login.role}{where}")
     if args.no_serve:
         return 0
     return cmd_serve(args)
@@ -117,10 +150,27 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--phone")
     create.set_defaults(func=cmd_createuser)
 
-    demo = commands.add_parser("demo", help="migrate, create demo logins, print them and serve",
-                               description="Set up the demo on this database (never in production) and serve it.")
+    demo = commands.add_parser(
+        "demo", help="migrate, seed the demo company, print the demo logins and serve",
+        description="Set up the demo on this database and serve it: migrate, seed the demo company (as "
+                    "`chesanto seed --scale demo`; whatever exists is kept) and print the demo logins, among them "
+                    "one regional sales login per region (sales.<region code>). Never in production.")
     demo.add_argument("--no-serve", action="store_true", help="set up and print the logins, then exit")
     demo.set_defaults(func=cmd_demo)
+
+    seed = commands.add_parser(
+        "seed", help="migrate and fill the database with a realistic demo company",
+        description="Migrate, then create a realistic Kenyan bakery through the services: geography (zones to "
+                    "territories), 25 finished goods with recipes over raw materials and packaging, 3 factories, "
+                    "distributors and retailers in every region, and the demo logins. Deterministic from --seed; "
+                    "idempotent: what exists (by code) is kept, so a second run creates nothing. "
+                    "Never in production.")
+    seed.add_argument("--scale", choices=["demo", "large"], default="demo",
+                      help="demo: 30 distributors and 600 retailers (default); large: ten times as many "
+                           "distributors and retailers, for benchmarks")
+    seed.add_argument("--seed", type=int, default=2026, metavar="N",
+                      help="random seed: the same seed gives the same company (default: 2026)")
+    seed.set_defaults(func=cmd_seed)
 
     check = commands.add_parser("check", help="run integrity checks; exit 1 naming each problem",
                                 description="Check the database: schema at head, roles and permissions seeded.")

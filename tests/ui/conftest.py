@@ -4,6 +4,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 import pytest
+from nicegui import ui
 from nicegui.testing import User
 
 from tests.factories import PASSWORD
@@ -13,6 +14,20 @@ from tests.factories import PASSWORD
 def _app_database(db: str) -> str:
     """Requested before NiceGUI's `user` fixture runs the main file, so the app opens this database."""
     return db
+
+
+def _on_login_page(user: User) -> bool:
+    try:
+        return bool(user.find("Sign in to continue").elements)
+    except AssertionError:  # `find` asserts that something matches
+        return False
+
+
+def _login_refused(user: User) -> bool:
+    if not _on_login_page(user):
+        return False
+    alerts = [el for el in user.find(kind=ui.label).elements if el.props.get("role") == "alert"]
+    return any(alert.visible and alert.text for alert in alerts)
 
 
 @pytest.fixture
@@ -27,5 +42,9 @@ def log_in(user: User) -> Callable[[str, str], Awaitable[None]]:
             await asyncio.sleep(0.05)
             if all("loading" not in b.props for b in button.elements):
                 break
+        for _ in range(100):  # wait until a refusal shows, or the redirect has replaced the login page
+            if _login_refused(user) or not _on_login_page(user):
+                break
+            await asyncio.sleep(0.05)
 
     return _log_in

@@ -90,7 +90,7 @@ def test_demo_refuses_to_run_in_production(monkeypatch, capsys) -> None:
 
 
 def test_every_command_has_help(capsys) -> None:
-    for command in ["serve", "migrate", "createuser", "demo", "check"]:
+    for command in ["serve", "migrate", "createuser", "demo", "seed", "check"]:
         with pytest.raises(SystemExit) as exit_:
             main([command, "--help"])
         assert exit_.value.code == 0

@@ -1,0 +1,17 @@
+"""The demo company (never in production): a realistic Kenyan bakery, generated through the services.
+
+    geography.py  real Kenyan places, zone > state > region > area > territory
+    catalogue.py  breads, buns, scones and cakes with recipes over raw materials and packaging
+    parties.py    factories, distributors per region, the retailers they supply (planned from a seed)
+    bulk.py       many parties per transaction, for the `large` scale
+    users.py      the demo logins, and one regional sales login per region
+    seed.py       `seed(scale=..., seed=...)`: all of the above, idempotent
+"""
+
+from domain.demo.seed import DEFAULT_SEED, SCALES, SeedReport, seed
+from domain.demo.users import DEMO_PASSWORD, DemoLogin, ensure_demo_users, sales_username
+
+__all__ = [
+    "DEFAULT_SEED", "DEMO_PASSWORD", "SCALES", "DemoLogin", "SeedReport", "ensure_demo_users", "sales_username",
+    "seed",
+]
