@@ -27,11 +27,11 @@ class Page:
 # Where each role starts; the first path in the menu that the role may open wins.
 LANDING: dict[str, list[str]] = {
     "admin": ["/admin/users", "/dashboard"],
-    "executive": ["/dashboard"],
+    "executive": ["/dashboard", "/inventory", "/production"],
     "finance": ["/finance", "/dashboard"],
     "production_manager": ["/production", "/dashboard"],
     "storekeeper": ["/inventory"],
-    "regional_sales": ["/orders/new", "/orders", "/dashboard"],
+    "regional_sales": ["/orders/new", "/orders", "/dashboard", "/parties"],
     "auditor": ["/audit"],
 }
 

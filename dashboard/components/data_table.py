@@ -79,6 +79,7 @@ class DataTable(ui.column):
             if source.summable:
                 self.table.add_slot("bottom-row", _TOTALS_ROW)
             self.table.on("request", self._on_request)
+            self.table.on_pagination_change(self._keep_row_total)
             if on_row_click is not None:
                 self.table.on("rowClick", self._on_row_click)
                 self.table.props("table-class=cursor-pointer")
@@ -114,6 +115,12 @@ class DataTable(ui.column):
         )
         await self.refresh()
 
+    def _keep_row_total(self, _event: Any) -> None:
+        """The browser echoes its pagination back (`update:pagination`), sometimes with a stale row total; the
+        total is the server's to say."""
+        if self.page is not None and self.table.pagination.get("rowsNumber") != self.page.total_rows:
+            self.table.pagination = {**self.table.pagination, "rowsNumber": self.page.total_rows}
+
     async def _on_row_click(self, event: Any) -> None:
         args = event.args if isinstance(event.args, list) else []
         row = args[1] if len(args) > 1 and isinstance(args[1], dict) else {}
@@ -142,7 +149,7 @@ class DataTable(ui.column):
         finally:
             if generation == self._generation:
                 self.table.props["loading"] = False
-        if generation != self._generation or self.is_deleted:
+        if page is None or generation != self._generation or self.is_deleted:  # None: the app is stopping
             return
         if not page.rows and page.total_rows and page.page > 1:  # rows went away under us: show the last page
             self.query = replace(self.query, page=-(-page.total_rows // page.page_size))

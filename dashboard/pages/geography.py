@@ -80,6 +80,8 @@ class GeographyView:
         except DomainError as exc:
             ui.notify(exc.message, type="negative")
             return
+        if rows is None:  # the app is shutting down
+            return
         keep = select if select is not None else self.tree.selected
         self.tree.set_rows(rows, selected=keep)
         inactive = sum(1 for row in rows if not row.is_active)

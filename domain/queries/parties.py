@@ -1,15 +1,18 @@
 """SQL for parties: lookups, reference counts, scoped listings and pickers, territory path rewrites."""
 
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, or_, select
 
 from domain.access import Actor
-from domain.models import GeoNode, Party, PartyKind
+from domain.models import GeoLevel, GeoNode, Party, PartyKind
 from domain.queries.geography import rebased
 from domain.queries.scope import within
 
 Distributor = aliased(Party, name="distributor")
+Region = aliased(GeoNode, name="region")
 
 
 def party_by_id(session: Session, party_id: int, *, for_update: bool = False) -> Party | None:
@@ -92,3 +95,33 @@ def choices(
         query = query.where(Party.kind == kind)
     query = query.where(_matching(search))
     return list(session.exec(query.order_by(func.lower(Party.name), col(Party.code)).limit(limit)))
+
+
+def table_select(actor: Actor) -> sa.Select[Any]:
+    """Every party inside the actor's area (inactive ones too) for the shared list: its territory, the region that
+    holds it (none when the party sits above region level) and its supplying distributor, all by name."""
+    in_region = sa.and_(
+        Region.level == GeoLevel.REGION,
+        col(Party.territory_path).startswith(col(Region.path)),  # paths hold only digits and '/': no escaping
+    )
+    return (
+        select(
+            col(Party.id).label("id"),
+            col(Party.code).label("code"),
+            col(Party.name).label("name"),
+            col(Party.kind).label("kind"),
+            col(GeoNode.name).label("territory"),
+            col(Region.name).label("region"),
+            col(Distributor.name).label("distributor"),
+            col(Party.phone).label("phone"),
+            col(Party.email).label("email"),
+            col(Party.credit_limit).label("credit_limit"),
+            col(Party.payment_terms_days).label("payment_terms_days"),
+            col(Party.is_active).label("is_active"),
+        )
+        .select_from(Party)
+        .join(GeoNode, col(GeoNode.id) == col(Party.territory_id))
+        .outerjoin(Region, in_region)
+        .outerjoin(Distributor, col(Distributor.id) == col(Party.parent_distributor_id))
+        .where(within(col(Party.territory_path), actor))
+    )

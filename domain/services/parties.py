@@ -20,6 +20,7 @@ from domain.models import GeoNode, Party, PartyKind
 from domain.queries import geography as geo_q
 from domain.queries import parties as parties_q
 from domain.services.geography import clean_code, clean_name
+from domain.tables import Column, TableSource
 from domain.types import MONEY_PLACES, to_decimal
 from domain.validation import parse
 
@@ -354,3 +355,28 @@ def party_choices(
     with reading() as session:
         found = parties_q.choices(session, actor, kind=wanted, search=search, limit=min(limit, 50))
         return [PartyChoice(id=p.id or 0, code=p.code, name=p.name, kind=p.kind) for p in found]
+
+
+PARTY_COLUMNS = [
+    Column("code", "Code", "text", filter="text"),
+    Column("name", "Name", "text", filter="text"),
+    Column("kind", "Kind", "choice", filter="choice", choices=[k.value for k in PartyKind]),
+    Column("territory", "Territory", "text", filter="text"),
+    Column("region", "Region", "text", filter="text"),
+    Column("distributor", "Supplying distributor", "text", filter="text"),
+    Column("credit_limit", "Credit limit", "money", summable=True),
+    Column("payment_terms_days", "Payment terms (days)", "int"),
+    Column("is_active", "Active", "bool", filter="choice"),
+    Column("phone", "Phone", "text"),  # contact details last: the figures stay in view on narrower screens
+    Column("email", "Email", "text"),
+]
+
+
+def parties_table(actor: Actor) -> TableSource:
+    """Factories, distributors and retailers as a filterable, exportable list (by name). Needs masterdata.view;
+    a scoped actor sees only the parties placed inside their area."""
+    actor.require("masterdata.view")
+    return TableSource(
+        name="parties", title="Customers & sites", columns=PARTY_COLUMNS, build=parties_q.table_select,
+        permission="masterdata.view", row_key="id", default_sort="name",
+    )

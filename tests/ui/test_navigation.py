@@ -1,5 +1,7 @@
 """The frame shows each role only what it may open; refusals are a page, not a traceback, and are audited."""
 
+import asyncio
+
 import pytest
 from nicegui import ui
 from nicegui.testing import User
@@ -51,6 +53,10 @@ async def test_auditor_sees_the_audit_trail_with_logins(user: User, factories, l
     await user.open("/audit")
     await user.should_see("Export XLSX")
     table = user.find(ui.table).elements.pop()
+    for _ in range(50):
+        if table.rows:
+            break
+        await asyncio.sleep(0.1)
     assert ("Faith Njeri", "auth.login") in {(row["who"], row["action"]) for row in table.rows}
 
 
@@ -78,6 +84,10 @@ async def test_clicking_an_audit_row_shows_before_and_after(user: User, factorie
     await user.open("/audit")
     await user.should_see("Export XLSX")
     table = user.find(ui.table).elements.pop()
+    for _ in range(50):  # the first page arrives once the service has answered
+        if any(r["action"] == "user.update" for r in table.rows):
+            break
+        await asyncio.sleep(0.1)
     update = next(r for r in table.rows if r["action"] == "user.update")
     user.find(ui.table).trigger("rowClick", [{}, update, 0])
     await user.should_see(marker="audit-detail")
