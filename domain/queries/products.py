@@ -2,9 +2,12 @@
 
 from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any
 
+from sqlalchemy import Select, case
 from sqlmodel import Session, SQLModel, col, delete, func, or_, select
 
+from domain.access import Actor
 from domain.models import Product, ProductKind, RecipeLine
 
 
@@ -134,3 +137,36 @@ def references(session: Session, product_id: int) -> dict[str, int]:
             if n := int(session.exec(query).one()):
                 counts[table.name] = counts.get(table.name, 0) + n
     return counts
+
+
+def table_select(actor: Actor) -> Select[Any]:
+    """Products as a list: the kind by its label ("Finished good"), prices (finished goods only) and cost, and how
+    many lines each recipe has. Products are company-wide master data: every actor who may list them sees them all."""
+    recipe_lines = (
+        select(func.count(col(RecipeLine.id)))
+        .where(col(RecipeLine.product_id) == col(Product.id))
+        .correlate(Product)
+        .scalar_subquery()
+    )
+    kind = case({k.value: k.label for k in ProductKind}, value=col(Product.kind))
+    finished = col(Product.kind) == ProductKind.FINISHED
+
+    def price(column: Any) -> Any:  # only finished goods are sold: no price (blank, not KES 0.00) for materials
+        return case((finished, column), else_=None)
+
+    return select(
+        col(Product.id).label("id"),
+        col(Product.sku).label("sku"),
+        col(Product.name).label("name"),
+        kind.label("kind"),
+        col(Product.category).label("category"),
+        col(Product.unit).label("unit"),
+        price(col(Product.price_distributor)).label("price_distributor"),
+        price(col(Product.price_retailer)).label("price_retailer"),
+        price(col(Product.price_retail)).label("price_retail"),
+        col(Product.standard_cost).label("standard_cost"),
+        col(Product.shelf_life_days).label("shelf_life_days"),
+        col(Product.reorder_level).label("reorder_level"),
+        recipe_lines.label("recipe_lines"),
+        col(Product.is_active).label("is_active"),
+    ).select_from(Product)

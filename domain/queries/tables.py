@@ -58,13 +58,14 @@ def _filtered(sub: Subquery, filters: list[Filter]) -> Select[Any]:
 
 def _ordered(query: Select[Any], sub: Subquery, source: TableSource, sort: str | None, descending: bool) -> Select[Any]:
     """Sort by a sortable column key only (anything else falls back to the source's default order), then by the
-    row key in the same direction, so pages never overlap or skip rows."""
+    row key in the same direction, so pages never overlap or skip rows. Blank values sort last."""
     column = source.column(sort) if sort else None
     if column is None or not column.sortable:
         sort, descending = source.default_sort, source.default_descending
     keys = [sort] if sort and sort != source.row_key else []
     keys.append(source.row_key)
-    return query.order_by(*(sub.c[k].desc() if descending else sub.c[k].asc() for k in keys))
+    # Blanks last in both directions, the same on SQLite and PostgreSQL (their defaults differ).
+    return query.order_by(*((sub.c[k].desc() if descending else sub.c[k].asc()).nulls_last() for k in keys))
 
 
 def page_rows(

@@ -18,6 +18,7 @@ from domain.formatting import format_money
 from domain.models import Product, ProductKind
 from domain.queries import products as products_q
 from domain.services.recipes import RecipeItem, get_recipe, materials_needed, recipe_json, set_recipe
+from domain.tables import Column, TableSource
 from domain.types import MONEY_PLACES, QUANTITY_PLACES, to_decimal
 from domain.validation import parse
 
@@ -341,8 +342,32 @@ def product_categories(actor: Actor) -> list[str]:
         return products_q.categories(session)
 
 
+def products_table(actor: Actor) -> TableSource:
+    """Every product as a filterable, exportable list, by name: SKU, kind, category, prices, cost, shelf life,
+    reorder level, recipe lines and whether it is active. The category filter offers the categories in use now."""
+    actor.require("masterdata.view")
+    with reading() as session:
+        categories = products_q.categories(session)
+    return TableSource(
+        name="products", title="Products", build=products_q.table_select, permission="masterdata.view",
+        row_key="id", default_sort="name",
+        columns=[
+            Column("sku", "SKU", "text", filter="text"),
+            Column("name", "Name", "text", filter="text"),
+            Column("kind", "Kind", "choice", filter="choice", choices=[k.label for k in ProductKind]),
+            Column("category", "Category", "text", filter="choice", choices=categories),
+            Column("unit", "Unit", "text"),
+            *(Column(key, LABELS[key], "money") for key in (*_PRICE_ORDER, "standard_cost")),
+            Column("shelf_life_days", "Shelf life (days)", "int"),
+            Column("reorder_level", "Reorder level", "quantity"),
+            Column("recipe_lines", "Recipe lines", "int"),
+            Column("is_active", "Active", "bool", filter="choice"),
+        ],
+    )
+
+
 __all__ = [
     "LABELS", "ProductIn", "RecipeItem", "create_product", "deactivate_product", "delete_product",
     "get_product", "get_recipe", "list_products", "materials_needed", "product_categories", "product_choices",
-    "reactivate_product", "set_recipe", "update_product",
+    "products_table", "reactivate_product", "set_recipe", "update_product",
 ]
