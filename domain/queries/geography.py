@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, func, or_, select
+from sqlmodel import Session, SQLModel, col, func, or_, select
 
 from domain.access import Actor
 from domain.models import GeoLevel, GeoNode, Party, User
@@ -72,6 +72,27 @@ def rewrite_paths(session: Session, old_prefix: str, new_prefix: str) -> int:
         .execution_options(synchronize_session=False)
     )
     return int(session.execute(statement).rowcount)  # type: ignore[attr-defined]
+
+
+def rewrite_placed_records(session: Session, old_prefix: str, new_prefix: str) -> dict[str, int]:
+    """After a subtree moved: every record that copies its place's path (a `territory_path` column: parties,
+    and documents such as production logs, stock counts and orders) follows, one UPDATE per table.
+
+    Found from the metadata, so a new table with a `territory_path` column is covered without changes here.
+    The audit trail's `scope_path` is history and is not rewritten."""
+    moved = {}
+    for table in SQLModel.metadata.sorted_tables:
+        column = table.c.get("territory_path")
+        if column is None:
+            continue
+        statement = (
+            sa.update(table)
+            .where(column.startswith(old_prefix, autoescape=True))
+            .values({column.name: rebased(column, old_prefix, new_prefix)})
+            .execution_options(synchronize_session=False)
+        )
+        moved[table.name] = int(session.execute(statement).rowcount)  # type: ignore[attr-defined]
+    return moved
 
 
 def nodes(session: Session, actor: Actor, *, include_inactive: bool = True) -> list[GeoNode]:

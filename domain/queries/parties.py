@@ -8,7 +8,6 @@ from sqlmodel import Session, col, func, or_, select
 
 from domain.access import Actor
 from domain.models import GeoLevel, GeoNode, Party, PartyKind
-from domain.queries.geography import rebased
 from domain.queries.scope import within
 
 Distributor = aliased(Party, name="distributor")
@@ -42,17 +41,6 @@ def count_retailers_of(session: Session, distributor_id: int, *, active_only: bo
     if active_only:
         query = query.where(col(Party.is_active).is_(True))
     return int(session.exec(query).one())
-
-
-def rewrite_territory_paths(session: Session, old_prefix: str, new_prefix: str) -> int:
-    """After a geography subtree moved: every party placed inside it follows, in one UPDATE."""
-    statement = (
-        sa.update(Party)
-        .where(col(Party.territory_path).startswith(old_prefix, autoescape=True))
-        .values(territory_path=rebased(Party.territory_path, old_prefix, new_prefix))
-        .execution_options(synchronize_session=False)
-    )
-    return int(session.execute(statement).rowcount)  # type: ignore[attr-defined]
 
 
 def _matching(search: str | None) -> sa.ColumnElement[bool]:

@@ -17,7 +17,6 @@ from domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from domain.events import DomainEvent
 from domain.models import GeoLevel, GeoNode
 from domain.queries import geography as geo_q
-from domain.queries import parties as parties_q
 from domain.validation import parse
 
 _LABELS = {"code": "Code", "name": "Name", "level": "Level", "parent_code": "Parent"}
@@ -227,10 +226,11 @@ def move_geo_node(actor: Actor, *, node_id: int, parent_code: str) -> GeoNode:
         node.parent_id = parent.id
         session.flush()
         moved = geo_q.rewrite_paths(session, old_prefix, new_prefix)
-        parties = parties_q.rewrite_territory_paths(session, old_prefix, new_prefix)
+        placed = geo_q.rewrite_placed_records(session, old_prefix, new_prefix)
         session.refresh(node)
         tx.audit("geo.move", node, before=before, scope_path=node.path)
-        tx.emit(_event("geo.moved", node, old_path=old_prefix, nodes=moved, parties=parties))
+        tx.emit(_event("geo.moved", node, old_path=old_prefix, nodes=moved, parties=placed.get("party", 0),
+                       records=placed))
     return node
 
 

@@ -8,7 +8,10 @@ from sqlmodel import Session
 
 from domain.access import DEFAULT_ROLES, PERMISSIONS
 from domain.db import get_engine, reading
+from domain.formatting import format_quantity
 from domain.migrate import alembic_config
+from domain.queries import stock as stock_q
+from domain.queries import stock_integrity as ledger_q
 from domain.queries import users as users_q
 
 
@@ -40,9 +43,26 @@ def permissions_seeded(session: Session) -> list[str]:
     return problems
 
 
+def ledger_balances(session: Session) -> list[str]:
+    """Every location × product: the balance equals the sum of its moves and is not negative; for batch-tracked
+    stock the batches add up to the balance. Each problem is named by place and product."""
+    moved = stock_q.mismatched_balances(session)
+    negative = ledger_q.negative_balances(session)
+    batches = ledger_q.batch_mismatches(session)
+    named = ledger_q.names(session, [(m[0], m[1]) for m in [*moved, *negative, *batches]])
+    q = format_quantity
+    problems = [f"{' / '.join(named[loc, prod])}: balance {q(bal)}, moves sum to {q(total)}"
+                for loc, prod, bal, total in moved]
+    problems += [f"{' / '.join(named[loc, prod])}: balance {q(bal)} is negative" for loc, prod, bal in negative]
+    problems += [f"{' / '.join(named[loc, prod])}: balance {q(bal)}, batches sum to {q(total)}"
+                 for loc, prod, bal, total in batches]
+    return sorted(problems)
+
+
 CHECKS: dict[str, Callable[[Session], list[str]]] = {
     "schema": schema_is_current,
     "permissions": permissions_seeded,
+    "ledger_balances": ledger_balances,
 }
 
 

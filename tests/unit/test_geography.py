@@ -279,3 +279,19 @@ def test_events_are_published_after_commit_and_never_for_a_refusal(places):
     with pytest.raises(ValidationFailed):
         geo.add_geo_node(SYSTEM, code="NVS", name="Naivasha again", parent_code="RFT")
     assert seen == [("geo.created", True)]
+
+
+def test_move_also_rewrites_documents_placed_in_the_subtree(places, factories):
+    """Every table with a territory_path follows a move (here a stock count), not only parties."""
+    from domain.services.counts import start_count
+
+    town = places["nakuru_town"]
+    depot = factories.party(PartyKind.DISTRIBUTOR, town, code="NKR-D")
+    flour = factories.product(kind="raw_material")
+    count = start_count(SYSTEM, location_id=depot.id, business_date="2026-11-20", product_ids=[flour.id])
+    area = node("NKR")
+    geo.move_geo_node(SYSTEM, node_id=area.id, parent_code="NRB")
+    with reading() as session:
+        from domain.models.counts import StockCount
+
+        assert session.get(StockCount, count.id).territory_path == f"{places['nairobi'].path}{area.id}/{town.id}/"
