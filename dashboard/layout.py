@@ -14,7 +14,7 @@ BRAND = "#8a4b12"  # crust brown
 
 def apply_theme() -> None:
     ui.colors(primary=BRAND, secondary="#d8a25e", accent="#2f6f4e", positive="#2f855a", negative="#c53030")
-    ui.query("body").classes("bg-grey-1")
+    ui.add_css("body:not(.body--dark) { background: #f5f5f5; }")
 
 
 @contextmanager

@@ -1,13 +1,15 @@
 """SQL for users, roles and permissions."""
 
 from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import or_
+from sqlalchemy import Select, case, or_
 from sqlmodel import Session, col, delete, func, select
 
 from domain.access import Actor
 from domain.models import GeoNode, Permission, Role, RolePermission, User
 from domain.queries.scope import within
+from domain.types import utcnow
 
 
 def user_by_username(session: Session, username: str, *, for_update: bool = False) -> User | None:
@@ -128,3 +130,27 @@ def permissions_by_role(session: Session) -> dict[int, set[str]]:
     for role_id, code in session.exec(select(RolePermission.role_id, RolePermission.permission_code)):
         found.setdefault(role_id, set()).add(code)
     return found
+
+
+def table_select(actor: Actor) -> Select[Any]:
+    """Users as a list, inside the actor's area (users without a scope: company-wide actors only). The area reads
+    "Company-wide" for those; "locked until" is shown only while the lockout lasts."""
+    return (
+        select(
+            col(User.id).label("id"),
+            col(User.username).label("username"),
+            col(User.full_name).label("full_name"),
+            col(Role.name).label("role"),
+            func.coalesce(col(GeoNode.name), "Company-wide").label("area"),
+            col(User.email).label("email"),
+            col(User.phone).label("phone"),
+            col(User.employee_id).label("employee_id"),
+            col(User.is_active).label("is_active"),
+            col(User.last_login_at).label("last_login_at"),
+            case((col(User.locked_until) > utcnow(), col(User.locked_until)), else_=None).label("locked_until"),
+        )
+        .select_from(User)
+        .join(Role, col(Role.id) == col(User.role_id))
+        .outerjoin(GeoNode, col(GeoNode.id) == col(User.scope_id))
+        .where(within(col(GeoNode.path), actor))
+    )

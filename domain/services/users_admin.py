@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, EmailStr, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 from sqlmodel import Session
 
 from domain import passwords
@@ -20,11 +20,12 @@ from domain.events import DomainEvent
 from domain.models import GeoNode, Role, User
 from domain.queries import users as users_q
 from domain.services.access import ensure_can_grant
+from domain.services.users import UserDetails as UserEdit
+from domain.tables import Column, TableSource
 from domain.validation import parse
 
 ADMIN_ROLE = "admin"
 ADMIN_RIGHTS = frozenset({"users.manage", "roles.manage"})
-_PHONE = re.compile(r"^\+?[0-9][0-9 ()-]{5,28}$")
 
 _USER_LABELS = {
     "full_name": "Full name", "email": "Email", "phone": "Phone", "employee_id": "Employee ID",
@@ -80,36 +81,6 @@ def _row(user: User, role: Role, node: GeoNode | None) -> UserRow:
 
 # ----------------------------------------------------------------------------------------------- input models
 
-def _blank_to_none(value: object) -> object:
-    return (value.strip() or None) if isinstance(value, str) else value
-
-
-class UserEdit(BaseModel):
-    full_name: str = Field(min_length=1, max_length=120)
-    email: EmailStr | None = Field(default=None, max_length=200)
-    phone: str | None = Field(default=None, max_length=30)
-    employee_id: str | None = Field(default=None, max_length=30)
-    role: str = Field(min_length=1, max_length=40)
-    scope_code: str | None = Field(default=None, max_length=20)
-
-    @field_validator("full_name", "role", mode="before")
-    @classmethod
-    def _strip(cls, value: object) -> object:
-        return value.strip() if isinstance(value, str) else value
-
-    @field_validator("email", "phone", "employee_id", "scope_code", mode="before")
-    @classmethod
-    def _optional(cls, value: object) -> object:
-        return _blank_to_none(value)
-
-    @field_validator("phone")
-    @classmethod
-    def _phone(cls, value: str | None) -> str | None:
-        if value is not None and not _PHONE.match(value):
-            raise ValueError("must be a phone number such as +254 712 345 678")
-        return value
-
-
 class NewRole(BaseModel):
     code: str = Field(min_length=2, max_length=40)
     name: str = Field(min_length=1, max_length=80)
@@ -145,6 +116,30 @@ def list_users(
         found = users_q.user_listing(session, actor=actor, search=search or None, role_code=role or None,
                                      include_inactive=include_inactive)
         return [_row(user, role_, node) for user, role_, node in found]
+
+
+def users_table(actor: Actor) -> TableSource:
+    """Users inside the actor's area as a filterable, exportable list, by name."""
+    actor.require("users.manage")
+    with reading() as session:
+        role_names = list(dict.fromkeys(r.name for r in users_q.roles(session)))
+    columns = [
+        Column("username", "Username", filter="text"), Column("full_name", "Name", filter="text"),
+        Column("role", "Role", filter="choice", choices=role_names), Column("area", "Area", filter="text"),
+        Column("email", "Email"), Column("phone", "Phone"),
+        Column("employee_id", "Employee ID", filter="text"), Column("is_active", "Active", "bool", filter="choice"),
+        Column("last_login_at", "Last login", "datetime", filter="date_range"),
+        Column("locked_until", "Locked until", "datetime"),
+    ]
+    return TableSource(name="users", title="Users", columns=columns, build=users_q.table_select,
+                       permission="users.manage", default_sort="full_name")
+
+
+def role_choices(actor: Actor) -> dict[str, str]:
+    """Every role as {code: name}, by name, for the role picker of the user forms."""
+    actor.require("users.manage")
+    with reading() as session:
+        return {r.code: r.name for r in users_q.roles(session)}
 
 
 def get_user(actor: Actor, *, user_id: int) -> UserRow:

@@ -403,3 +403,24 @@ def test_a_role_manager_cannot_grant_rights_they_do_not_hold(factories):
         create_role(clerk, code="sneaky", name="Sneaky", codes={"backups.run"})
     roles = {r.code: r for r in role_matrix(SYSTEM).roles}
     assert roles["role_clerk"].permissions == {"roles.manage", "masterdata.view"} and "sneaky" not in roles
+
+
+def test_create_user_refuses_duplicate_employee_id_bad_phone_and_scope_escapes(factories):
+    from domain.services.users import create_user
+
+    create_user(SYSTEM, username="first", full_name="First", role="storekeeper", password=PASSWORD,
+                employee_id="E-100")
+    with pytest.raises(ValidationFailed) as refused:
+        create_user(SYSTEM, username="second", full_name="Second", role="storekeeper", password=PASSWORD,
+                    employee_id="E-100")
+    assert refused.value.errors == {"Employee ID": "E-100 is already in use"}
+    with pytest.raises(ValidationFailed) as refused:
+        create_user(SYSTEM, username="third", full_name="Third", role="storekeeper", password=PASSWORD,
+                    phone="call me")
+    assert refused.value.errors == {"Phone": "must be a phone number such as +254 712 345 678"}
+    factories.geography()
+    rift_admin = factories.actor("admin", scope_code="RFT")
+    with pytest.raises(PermissionDenied, match="A company-wide user is outside your area"):
+        create_user(rift_admin, username="fourth", full_name="Fourth", role="storekeeper", password=PASSWORD)
+    with reading() as session:
+        assert [users_q.user_by_username(session, n) for n in ("second", "third", "fourth")] == [None] * 3
