@@ -1,0 +1,138 @@
+"""SQL for stock documents and the stock views: locations and products locked for a document, stock levels with
+low-stock and days-of-cover figures, and the ledger with its running balance.
+
+Quantities and money are stored as integers (thousandths, cents) behind `FixedPoint`; the arithmetic below works on
+those integers (`_raw`) so that SQLite and PostgreSQL give the same exact answers, and labels the result with the
+column type again so the page sees Decimals.
+"""
+
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import BigInteger, Boolean, Select, String, case, cast, type_coerce
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, func, select
+
+from domain.access import Actor
+from domain.models import MoveKind, Party, Product, StockBalance, StockBatch, StockMove, User
+from domain.queries.scope import within
+from domain.types import Money, Quantity
+
+# What leaves a location for good (a transfer out leaves this location, even though the company keeps it).
+OUTFLOW = (MoveKind.CONSUMPTION, MoveKind.DISPATCH, MoveKind.SALE, MoveKind.TRANSFER_OUT, MoveKind.WASTE)
+
+Location = aliased(Party, name="location")
+
+
+def _raw(column: Any) -> Any:
+    """The stored integer behind a fixed-point column (so literals are not scaled by the column's type)."""
+    return type_coerce(column, BigInteger)
+
+
+def locations(session: Session, ids: Iterable[int]) -> dict[int, Party]:
+    """Parties by id, locked against change until the transaction ends (in id order)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    query = select(Party).where(col(Party.id).in_(wanted)).order_by(col(Party.id)).with_for_update(read=True)
+    return {p.id: p for p in session.exec(query) if p.id is not None}
+
+
+def location(session: Session, location_id: int) -> Party | None:
+    return session.get(Party, location_id)
+
+
+def product(session: Session, product_id: int) -> Product | None:
+    return session.get(Product, product_id)
+
+
+def on_hand(session: Session, location_id: int, product_id: int) -> Decimal:
+    found = session.exec(select(StockBalance.qty).where(
+        StockBalance.location_id == location_id, StockBalance.product_id == product_id)).first()
+    return found if found is not None else Decimal("0")
+
+
+def batches(session: Session, location_id: int, product_id: int) -> list[StockBatch]:
+    """Batches with stock, first to expire first."""
+    return list(session.exec(
+        select(StockBatch)
+        .where(StockBatch.location_id == location_id, StockBatch.product_id == product_id, StockBatch.qty > 0)
+        .order_by(col(StockBatch.expires_on).is_(None), col(StockBatch.expires_on), col(StockBatch.produced_on))))
+
+
+def levels_select(actor: Actor, *, since: date, until: date) -> Select[Any]:
+    """Every balance inside the actor's area with its product, whether it is below the reorder level, how many days
+    the stock lasts at the average daily outflow of `since`..`until` (blank without outflow; tenths of a day,
+    rounded down) and its value at standard cost (rounded to the cent)."""
+    days = (until - since).days + 1
+    outflow = (
+        select(col(StockMove.location_id).label("location_id"), col(StockMove.product_id).label("product_id"),
+               cast(func.sum(-_raw(StockMove.qty)), BigInteger).label("qty_out"))
+        .where(col(StockMove.kind).in_(OUTFLOW), col(StockMove.qty) < 0,
+               col(StockMove.business_date) >= since, col(StockMove.business_date) <= until)
+        .group_by(col(StockMove.location_id), col(StockMove.product_id))
+        .subquery("outflow")
+    )
+    qty = _raw(StockBalance.qty)
+    cover = case((outflow.c.qty_out > 0, (qty * (days * 10)) // outflow.c.qty_out * 100), else_=None)
+    value = (qty * _raw(Product.standard_cost) + 500) // 1000
+    key = (func.lower(Product.name) + "#" + cast(StockBalance.location_id, String) + ":"
+           + cast(StockBalance.product_id, String))
+    return (
+        select(
+            key.label("key"),
+            col(Location.name).label("location"),
+            col(Location.kind).label("location_kind"),
+            col(Product.name).label("product"),
+            col(Product.category).label("category"),
+            col(StockBalance.qty).label("qty"),
+            col(Product.unit).label("unit"),
+            col(Product.reorder_level).label("reorder_level"),
+            type_coerce(col(StockBalance.qty) < col(Product.reorder_level), Boolean).label("low"),
+            type_coerce(cover, Quantity()).label("days_cover"),
+            type_coerce(value, Money()).label("stock_value"),
+        )
+        .select_from(StockBalance)
+        .join(Location, col(Location.id) == col(StockBalance.location_id))
+        .join(Product, col(Product.id) == col(StockBalance.product_id))
+        .outerjoin(outflow, (outflow.c.location_id == col(StockBalance.location_id))
+                   & (outflow.c.product_id == col(StockBalance.product_id)))
+        .where(within(col(Location.territory_path), actor))
+    )
+
+
+def ledger_select(actor: Actor, *, location_id: int | None, product_id: int | None) -> Select[Any]:
+    """The moves inside the actor's area (optionally of one location and/or product): in and out as positive
+    figures, the balance after each move, the batch and who moved it."""
+    qty = col(StockMove.qty)
+    query = (
+        select(
+            col(StockMove.id).label("id"),
+            col(StockMove.at).label("at"),
+            col(StockMove.business_date).label("business_date"),
+            col(Location.name).label("location"),
+            col(Product.name).label("product"),
+            col(StockMove.kind).label("kind"),
+            col(StockMove.document).label("document"),
+            col(StockBatch.batch_no).label("batch"),
+            case((qty > 0, qty), else_=None).label("qty_in"),
+            case((qty < 0, -qty), else_=None).label("qty_out"),
+            col(StockMove.balance_after).label("balance"),
+            col(StockMove.unit_cost).label("unit_cost"),
+            func.coalesce(User.full_name, "System").label("who"),
+            col(StockMove.note).label("note"),
+        )
+        .select_from(StockMove)
+        .join(Location, col(Location.id) == col(StockMove.location_id))
+        .join(Product, col(Product.id) == col(StockMove.product_id))
+        .outerjoin(StockBatch, col(StockBatch.id) == col(StockMove.batch_id))
+        .outerjoin(User, col(User.id) == col(StockMove.actor_id))
+        .where(within(col(Location.territory_path), actor))
+    )
+    if location_id is not None:
+        query = query.where(col(StockMove.location_id) == location_id)
+    if product_id is not None:
+        query = query.where(col(StockMove.product_id) == product_id)
+    return query
