@@ -3,9 +3,11 @@
 
 from domain.models.base import Timestamped  # first: sets the naming convention
 from domain.models.audit import AuditKind, AuditLog  # isort: skip
+from domain.models.counts import CountStatus, StockCount, StockCountLine
 from domain.models.geography import GeoLevel, GeoNode
 from domain.models.inventory import MoveKind, StockBalance, StockBatch, StockMove
 from domain.models.parties import Party, PartyKind
+from domain.models.production import ProductionLog, ProductionStatus, RejectReason, Shift
 from domain.models.products import Product, ProductKind, RecipeLine
 from domain.models.sequences import DocumentSequence
 from domain.models.users import Permission, Role, RolePermission, User
@@ -13,6 +15,7 @@ from domain.models.users import Permission, Role, RolePermission, User
 __all__ = [
     "AuditKind",
     "AuditLog",
+    "CountStatus",
     "DocumentSequence",
     "GeoLevel",
     "GeoNode",
@@ -22,11 +25,17 @@ __all__ = [
     "Permission",
     "Product",
     "ProductKind",
+    "ProductionLog",
+    "ProductionStatus",
     "RecipeLine",
+    "RejectReason",
     "Role",
     "RolePermission",
+    "Shift",
     "StockBalance",
     "StockBatch",
+    "StockCount",
+    "StockCountLine",
     "StockMove",
     "Timestamped",
     "User",
