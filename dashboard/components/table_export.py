@@ -55,6 +55,7 @@ class TableExport(ui.row):
         query = self.current_query()
         folder = Path(tempfile.mkdtemp(prefix="chesanto-export-"))
         path = folder / exports.export_filename(self.source, fmt)
+        asyncio.get_running_loop().call_later(_KEEP_FILES_SECONDS, shutil.rmtree, folder, True)
         self._done, self._expected = 0, 0
         for button in self.buttons:
             button.disable()
@@ -83,11 +84,14 @@ class TableExport(ui.row):
             for button in self.buttons:
                 button.enable()
             self.progress.visible = False
+        if result is None or self.is_deleted:  # the app is stopping or the page has gone
+            return
         self.status.text = f"Exported {result.rows:,} rows"
         self._offer(result.path, result.filename, folder)
 
     def _offer(self, path: Path, filename: str, folder: Path) -> None:
-        """Serve the file once at an unguessable URL; the file goes when the page closes or after a while."""
+        """Serve the file once at an unguessable URL; the file goes when the page closes (or 15 minutes after the
+        export started)."""
         url = app.add_static_file(local_file=path, single_use=True)
 
         def forget() -> None:
@@ -95,6 +99,5 @@ class TableExport(ui.row):
             shutil.rmtree(folder, ignore_errors=True)
 
         self.client.on_delete(forget)
-        asyncio.get_running_loop().call_later(_KEEP_FILES_SECONDS, shutil.rmtree, folder, True)
         with self:
             ui.download.from_url(url, filename=filename)

@@ -2,8 +2,6 @@
 sheet, reviews the variances and posts them; bad quantities are shown next to their product and write nothing;
 expired stock is written off from its row."""
 
-import asyncio
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -21,39 +19,11 @@ from domain.models import CountStatus, MoveKind, ProductKind, StockCount, StockM
 from domain.queries import stock as stock_q
 from domain.services import counts, stock
 from domain.services.stock import BatchInfo
-from tests.factories import PASSWORD
+from tests.ui.helpers import eventually, present, sign_in, the
 
 RETRIES = 100
 D = Decimal
 TODAY = datetime.now(get_settings().tz).date()
-
-
-async def eventually(check: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
-    for _ in range(int(timeout / 0.05)):
-        if check():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-async def sign_in(user: User, username: str, path: str) -> None:
-    await user.open(f"/login?next={path}")
-    user.find("Username").type(username)
-    user.find("Password").type(PASSWORD)
-    user.find("Log in").click()
-    await eventually(lambda: user.back_history[-1] == path, f"{path} after logging in")
-
-
-def the(user: User, marker: str) -> ui.element:
-    [element] = user.find(marker=marker).elements
-    return element
-
-
-def found(user: User, marker: str) -> bool:
-    try:
-        return bool(user.find(marker=marker).elements)
-    except AssertionError:
-        return False
 
 
 def moves(document: str) -> list[tuple[int, Decimal, MoveKind]]:
@@ -89,7 +59,7 @@ async def test_a_storekeepers_count_posts_the_variance(user: User, store) -> Non
     factory, flour, bread = store["factory"], store["flour"], store["bread"]
     await sign_in(user, "sam", "/inventory/counts")
     user.find(marker="count-new").click()
-    await eventually(lambda: found(user, "count-location"), "the new count dialog")
+    await eventually(lambda: present(user, "count-location"), "the new count dialog")
     picker = the(user, "count-location")
     assert isinstance(picker, SearchSelect)
     await eventually(lambda: len(picker.options) > 0, "the locations")
@@ -97,7 +67,7 @@ async def test_a_storekeepers_count_posts_the_variance(user: User, store) -> Non
     picker.value = str(factory.id)
     user.find(marker="count-start").click()
 
-    await eventually(lambda: found(user, "count-sheet"), "the count sheet")
+    await eventually(lambda: present(user, "count-sheet"), "the count sheet")
     with reading() as s:
         [count] = s.exec(select(StockCount)).all()
     assert user.back_history[-1] == f"/inventory/counts/{count.id}"
@@ -107,7 +77,7 @@ async def test_a_storekeepers_count_posts_the_variance(user: User, store) -> Non
     user.find(marker="counted-BRD-1").type("24")
     user.find(marker="count-review").click()
 
-    await eventually(lambda: found(user, "variance-table"), "the variance review")
+    await eventually(lambda: present(user, "variance-table"), "the variance review")
     table = the(user, "variance-table")
     assert isinstance(table, ui.table)
     assert [(r["product"], r["system"], r["counted"], r["variance"], r["value"]) for r in table.rows] == [
@@ -120,7 +90,7 @@ async def test_a_storekeepers_count_posts_the_variance(user: User, store) -> Non
     user.find(marker="count-post").click()
     await user.should_see(marker="confirm-yes", retries=RETRIES)
     user.find(marker="confirm-yes").click()
-    await eventually(lambda: found(user, "count-status") and the(user, "count-status").text == "Posted",
+    await eventually(lambda: present(user, "count-status") and the(user, "count-status").text == "Posted",
                      "the posted count")
     assert moves("SC-000001") == [(flour.id, D("-2.5"), MoveKind.COUNT)]
     assert balance(factory.id, flour.id) == D("97.5") and balance(factory.id, bread.id) == D("24")
@@ -132,7 +102,7 @@ async def test_a_bad_quantity_is_shown_next_to_its_product_and_nothing_is_writte
     factory, flour = store["factory"], store["flour"]
     count = counts.start_count(SYSTEM, location_id=factory.id, business_date=TODAY)
     await sign_in(user, "sam", f"/inventory/counts/{count.id}")
-    await eventually(lambda: found(user, "count-sheet"), "the count sheet")
+    await eventually(lambda: present(user, "count-sheet"), "the count sheet")
     user.find(marker="counted-FLR-1").type("-3")
     user.find(marker="counted-BRD-1").type("12.3456")
     user.find(marker="count-save").click()
@@ -146,7 +116,7 @@ async def test_a_bad_quantity_is_shown_next_to_its_product_and_nothing_is_writte
     user.find(marker="counted-FLR-1").clear().type("100")
     user.find(marker="counted-BRD-1").clear()
     user.find(marker="count-review").click()
-    await eventually(lambda: found(user, "variance-table"), "the variance review")
+    await eventually(lambda: present(user, "variance-table"), "the variance review")
     assert the(user, "count-post").enabled is False  # the bread is not counted yet
     await user.should_see("Not counted yet: White Bread 400g", retries=RETRIES)
     assert balance(factory.id, flour.id) == D("100")
@@ -155,11 +125,11 @@ async def test_a_bad_quantity_is_shown_next_to_its_product_and_nothing_is_writte
 async def test_a_count_is_cancelled_without_touching_the_ledger(user: User, store) -> None:
     count = counts.start_count(SYSTEM, location_id=store["factory"].id, business_date=TODAY)
     await sign_in(user, "sam", f"/inventory/counts/{count.id}")
-    await eventually(lambda: found(user, "count-sheet"), "the count sheet")
+    await eventually(lambda: present(user, "count-sheet"), "the count sheet")
     user.find(marker="count-cancel").click()
     await user.should_see(marker="confirm-yes", retries=RETRIES)
     user.find(marker="confirm-yes").click()
-    await eventually(lambda: found(user, "count-status") and the(user, "count-status").text == "Cancelled",
+    await eventually(lambda: present(user, "count-status") and the(user, "count-status").text == "Cancelled",
                      "the cancelled count")
     with reading() as s:
         assert s.exec(select(StockCount.status)).one() == CountStatus.CANCELLED
@@ -176,8 +146,8 @@ async def test_people_without_stock_count_are_not_let_in(user: User, store, fact
 async def test_a_storekeeper_writes_off_an_expired_batch_from_its_row(user: User, store) -> None:
     factory, bread = store["factory"], store["bread"]
     await sign_in(user, "sam", "/inventory/expiry")
-    await eventually(lambda: bool(user.find(kind=DataTable).elements), "the list")
-    [table] = user.find(kind=DataTable).elements
+    await eventually(lambda: present(user, kind=DataTable), "the list")
+    table = the(user, kind=DataTable)
     assert isinstance(table, DataTable)
     await eventually(lambda: table.page is not None and bool(table.table.rows), "the expired bread")
     row = table.table.rows[0]

@@ -1,6 +1,5 @@
 """The data table component in a simulated browser: first page, filtering, totals and the export download."""
 
-import asyncio
 import csv
 import io
 from collections.abc import Callable, Iterator
@@ -9,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 from nicegui import ui
-from nicegui.testing import User, user_simulation
+from nicegui.testing import user_simulation
 
 from dashboard.components.data_table import DataTable, data_table
 from domain.access import Actor
@@ -17,6 +16,7 @@ from domain.formatting import format_datetime, format_money
 from domain.services import audit
 from domain.tables import TableSource
 from tests.tables_data import FIRST_AT, STEP, make_audit_rows, money_source
+from tests.ui.helpers import eventually, the
 
 
 @pytest.fixture(autouse=True)
@@ -25,20 +25,6 @@ def _no_errors_logged(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     yield
     errors = [r.getMessage() for r in caplog.get_records("call") if r.levelname == "ERROR"]
     assert not errors, errors
-
-
-async def eventually(check: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
-    """Services run off the event loop: wait for their answer to reach the page."""
-    for _ in range(int(timeout / 0.05)):
-        if check():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def the_table(user: User) -> DataTable:
-    [table] = user.find(kind=DataTable).elements
-    return table
 
 
 def page(actor: Actor, source: TableSource, **options: object) -> Callable[[], None]:
@@ -51,7 +37,7 @@ async def test_the_table_shows_the_first_page_filters_with_totals_and_exports_th
     data = make_audit_rows(factories)
     async with user_simulation(root=page(data.admin, money_source(), page_size=10)) as user:
         await user.open("/")
-        table = the_table(user)
+        table = the(user, kind=DataTable)
         await eventually(lambda: table.page is not None, "the first page")
         await user.should_see(f"{data.total} rows (showing 1–10)")
         rows = table.table.rows
@@ -78,8 +64,11 @@ async def test_the_table_shows_the_first_page_filters_with_totals_and_exports_th
         await user.should_see(f"Exported {filtered.total_rows} rows")
 
         user.find(marker="filters-clear").click()
-        await eventually(lambda: table.page is not None and table.page.total_rows == data.total, "all rows again")
-        assert table.query.filters == {} and table.totals["amount"] == everything
+        exported_too = data.total + 1  # the export itself was audited
+        await eventually(lambda: table.page is not None and table.page.total_rows == exported_too, "all rows again")
+        assert table.query.filters == {} and table.table.rows[0]["action"] == "export.run"
+        assert table.totals["amount"] == format_money(Decimal(exported_too * (exported_too + 1) // 2) * Decimal("1.25"))
+        assert everything == format_money(Decimal(data.total * (data.total + 1) // 2) * Decimal("1.25"))
 
 
 async def test_a_role_without_exports_sees_no_export_buttons_and_bad_filters_become_messages(factories):
@@ -87,7 +76,7 @@ async def test_a_role_without_exports_sees_no_export_buttons_and_bad_filters_bec
     viewer = replace(data.admin, permissions=data.admin.permissions - {"exports.run"})
     async with user_simulation(root=page(viewer, money_source())) as user:
         await user.open("/")
-        table = the_table(user)
+        table = the(user, kind=DataTable)
         await eventually(lambda: table.page is not None, "the first page")
         await user.should_not_see(marker="export-csv")
         user.find(marker="filter-amount-min").type("20")
@@ -99,7 +88,7 @@ async def test_the_audit_trail_lists_names_and_pages_on_request(factories):
     data = make_audit_rows(factories)
     async with user_simulation(root=page(data.admin, audit.audit_table(data.admin))) as user:
         await user.open("/")
-        table = the_table(user)
+        table = the(user, kind=DataTable)
         await eventually(lambda: table.page is not None, "the first page")
         assert {r["who"] for r in table.table.rows} <= {"Ada", "Rita", "system"}
         assert table.table.rows[0]["kind"] in {"Data change", "User action", "System"}

@@ -1,26 +1,15 @@
 """/admin/geography: browse the tree, change it through the services, see only one's own area, refusals as messages."""
 
-import asyncio
-from collections.abc import Callable
-
 from nicegui import ui
 from nicegui.testing import User
 
 from domain.access import SYSTEM
 from domain.services.geography import GeoRow, geo_tree
 from domain.services.users_admin import create_role
-from tests.factories import PASSWORD
+from tests.ui.helpers import eventually, sign_in
 
 PATH = "/admin/geography"
-
-
-async def eventually(check: Callable[[], bool], what: str) -> None:
-    """Services run off the event loop (and on PostgreSQL take a moment): wait for their effect on the page."""
-    for _ in range(100):
-        if check():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
+WAIT = 5.0  # seconds before this file's waits give up (these tests always waited 5 s, not the shared 10 s)
 
 
 def tree_by_code() -> dict[str, GeoRow]:
@@ -38,7 +27,7 @@ async def select(user: User, row: GeoRow) -> None:
             return False
         return any(getattr(label, "text", None) == row.name for label in labels)
 
-    await eventually(shown, f"the details of {row.name}")
+    await eventually(shown, f"the details of {row.name}", WAIT)
 
 
 def row_of(node) -> GeoRow:
@@ -57,20 +46,10 @@ async def fill_and_submit(user: User, **values: str) -> None:
     user.find(marker="geo-submit").click()
 
 
-async def open_page(user: User, username: str) -> None:
-    """Log in straight to the page (as the `log_in` fixture does, but with ?next=, so the redirect to the role's
-    start page cannot race with opening this one)."""
-    await user.open(f"/login?next={PATH}")
-    user.find("Username").type(username)
-    user.find("Password").type(PASSWORD)
-    user.find("Log in").click()
-    await eventually(lambda: bool(user.back_history) and user.back_history[-1] == PATH, "the page after login")
-
-
 async def open_as_admin(user: User, factories) -> dict:
     places = factories.geography()
     factories.user("admin", username="grace", full_name="Grace Wanjiru")
-    await open_page(user, "grace")
+    await sign_in(user, "grace", PATH, WAIT)
     await user.should_see("Rift Valley", retries=40)
     return places
 
@@ -95,7 +74,7 @@ async def test_an_admin_adds_a_zone_and_places_under_it_and_renames_one(user: Us
 
     user.find(marker="geo-rename").click()
     await fill_and_submit(user, name="Eldoret  North")
-    await eventually(lambda: tree_by_code()["ELD"].name == "Eldoret North", "the rename")
+    await eventually(lambda: tree_by_code()["ELD"].name == "Eldoret North", "the rename", WAIT)
     await user.should_see("Renamed to Eldoret North", retries=40)
 
     rows = tree_by_code()
@@ -117,7 +96,7 @@ async def test_a_duplicate_code_is_shown_next_to_the_code_field_and_nothing_is_w
     user.find("Add area under Rift").click()
     await fill_and_submit(user, code="nkr", name="Nakuru Again")
 
-    await eventually(lambda: bool(field(user, "geo-code").error), "the error under Code")
+    await eventually(lambda: bool(field(user, "geo-code").error), "the error under Code", WAIT)
     assert field(user, "geo-code").error == "Code NKR is already in use"
     assert not field(user, "geo-name").error
     assert tree_by_code() == before
@@ -148,7 +127,7 @@ async def test_deactivating_then_reactivating_a_territory(user: User, factories)
 async def test_a_regional_user_sees_only_their_region_and_no_changes(user: User, factories) -> None:
     places = factories.geography()
     factories.user("regional_sales", username="kiprono", scope_code="RFT")
-    await open_page(user, "kiprono")
+    await sign_in(user, "kiprono", PATH, WAIT)
     await user.should_see("Nakuru Town", retries=40)
     for elsewhere in ("Kenya", "Rift Valley", "Nairobi", "Westlands"):
         await user.should_not_see(elsewhere)
@@ -166,7 +145,7 @@ async def test_a_scoped_manager_changes_inside_their_area_but_adds_no_zone(user:
     create_role(SYSTEM, code="regional_manager", name="Regional manager",
                 codes={"masterdata.view", "geography.manage"})
     factories.user("regional_manager", username="wanjiku", scope_code="RFT")
-    await open_page(user, "wanjiku")
+    await sign_in(user, "wanjiku", PATH, WAIT)
     await user.should_see("Nakuru Town", retries=40)
     await user.should_not_see(marker="geo-add-zone")
     await select(user, row_of(places["rift"]))
@@ -181,7 +160,7 @@ async def test_a_role_without_masterdata_view_is_not_permitted(user: User, facto
     # every default role may view master data, so the refused role is made for the test
     create_role(SYSTEM, code="driver", name="Driver", codes={"orders.view"})
     factories.user("driver", username="otieno")
-    await open_page(user, "otieno")
+    await sign_in(user, "otieno", PATH, WAIT)
     await user.should_see("Not permitted")
     await user.should_see("Your role (Driver) may not open /admin/geography.")
     await user.should_not_see(ui.tree)

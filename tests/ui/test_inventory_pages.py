@@ -2,13 +2,10 @@
 rise; a transfer of more than there is shows the shortage and writes nothing; errors sit under their fields; low
 stock is marked and a row opens its ledger; buttons follow permissions."""
 
-import asyncio
-from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from nicegui import ui
 from nicegui.testing import User
 from sqlmodel import col, func, select
 
@@ -18,38 +15,10 @@ from domain.db import reading
 from domain.models import AuditLog, ProductKind, StockMove
 from domain.queries import stock as stock_q
 from domain.services.inventory import receive_goods, today
-from tests.factories import PASSWORD
+from tests.ui.helpers import eventually, present, sign_in, the
 
 RETRIES = 100
 D = Decimal
-
-
-async def eventually(check: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
-    for _ in range(int(timeout / 0.05)):
-        if check():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-async def sign_in(user: User, username: str, path: str) -> None:
-    await user.open(f"/login?next={path}")
-    user.find("Username").type(username)
-    user.find("Password").type(PASSWORD)
-    user.find("Log in").click()
-    await eventually(lambda: user.back_history[-1] == path, f"{path} after logging in")
-
-
-def the(user: User, marker: str) -> ui.element:
-    [element] = user.find(marker=marker).elements
-    return element
-
-
-def present(user: User, marker: str) -> bool:
-    try:
-        return bool(user.find(marker=marker).elements)
-    except AssertionError:
-        return False
 
 
 async def choose(user: User, marker: str, label: str) -> None:
@@ -73,18 +42,11 @@ def written() -> tuple[int, int]:
 
 
 async def levels_table(user: User) -> DataTable:
-    await eventually(lambda: present_kind(user, DataTable), "the list")
-    [table] = user.find(kind=DataTable).elements
+    await eventually(lambda: present(user, kind=DataTable), "the list")
+    table = the(user, kind=DataTable)
     assert isinstance(table, DataTable)
     await eventually(lambda: table.page is not None, "the first page")
     return table
-
-
-def present_kind(user: User, kind: type[ui.element]) -> bool:
-    try:
-        return bool(user.find(kind=kind).elements)
-    except AssertionError:
-        return False
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 read-only records, and refusals shown as messages — with the database checked after every refusal."""
 
 import asyncio
-from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
@@ -16,45 +15,15 @@ from domain.db import reading
 from domain.models import AuditLog, Party, PartyKind
 from domain.queries import audit as audit_q
 from domain.queries import parties as parties_q
-from tests.factories import PASSWORD
+from tests.ui.helpers import eventually, present, sign_in, the
 
 RETRIES = 100  # should_see waits 0.1 s between tries: pages and services answer asynchronously
-
-
-async def eventually(check: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
-    """Services run off the event loop: wait for their answer to reach the page."""
-    for _ in range(int(timeout / 0.05)):
-        if check():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-async def sign_in(user: User, username: str, path: str) -> None:
-    """Log in straight to `path` (not via the role's start page, whose loading would race with ours)."""
-    await user.open(f"/login?next={path}")
-    user.find("Username").type(username)
-    user.find("Password").type(PASSWORD)
-    user.find("Log in").click()
-    await eventually(lambda: user.back_history[-1] == path, f"{path} after logging in")
 
 
 async def confirm(user: User, answer: str) -> None:
     """Answer the confirmation dialog, which opens once the click's handler runs."""
     await user.should_see(marker=answer, retries=RETRIES)
     user.find(marker=answer).click()
-
-
-def found(user: User, kind: type[ui.element]) -> set[ui.element]:
-    try:
-        return set(user.find(kind=kind).elements)
-    except AssertionError:  # nothing yet
-        return set()
-
-
-def the(user: User, marker: str) -> ui.element:
-    [element] = user.find(marker=marker).elements
-    return element
 
 
 def party_count() -> tuple[int, int]:
@@ -91,8 +60,8 @@ def chain(factories):
 async def test_a_regional_users_party_list_shows_only_their_region(user: User, factories, chain) -> None:
     factories.user("regional_sales", username="rita", scope_code="RFT")
     await sign_in(user, "rita", "/parties")
-    await eventually(lambda: bool(found(user, DataTable)), "the list")  # added once the page is connected
-    [table] = found(user, DataTable)
+    await eventually(lambda: present(user, kind=DataTable), "the list")  # added once the page is connected
+    table = the(user, kind=DataTable)
     assert isinstance(table, DataTable)
     await eventually(lambda: table.page is not None, "the first page")
     assert [(r["code"], r["territory"], r["region"]) for r in table.table.rows] == [

@@ -2,13 +2,10 @@
 material is named in a banner and nothing is written, errors sit next to their fields, a log is reversed through
 its dialog, and a storekeeper only reads."""
 
-import asyncio
-from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from nicegui import ui
 from nicegui.testing import User
 from sqlmodel import func, select
 
@@ -19,43 +16,14 @@ from domain.models import MoveKind, ProductKind
 from domain.models.production import ProductionLog, ProductionStatus
 from domain.queries import stock as stock_q
 from domain.services import production, stock
-from tests.factories import PASSWORD
+from tests.ui.helpers import eventually, present, sign_in, the
 
 D = Decimal
 
 
-async def eventually(check: Callable[[], object], what: str, timeout: float = 10.0) -> None:
-    """Services run off the event loop: wait for their answer to reach the page (or the database)."""
-    for _ in range(int(timeout / 0.05)):
-        if check():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-async def sign_in(user: User, username: str, path: str) -> None:
-    await user.open(f"/login?next={path}")
-    user.find("Username").type(username)
-    user.find("Password").type(PASSWORD)
-    user.find("Log in").click()
-    await eventually(lambda: user.back_history[-1] == path, f"{path} after logging in")
-
-
-def present(user: User, marker: str | None = None, kind: type[ui.element] | None = None) -> bool:
-    try:
-        return bool(user.find(marker=marker, kind=kind).elements)
-    except AssertionError:  # `find` insists on at least one (visible) element
-        return False
-
-
-def one(user: User, marker: str) -> ui.element:
-    [element] = user.find(marker=marker).elements
-    return element
-
-
 def text_of(user: User, marker: str) -> str:
     """The text of a visible element ('' while it is hidden: `find` sees only what the user sees)."""
-    return one(user, marker).text if present(user, marker) else ""  # type: ignore[attr-defined]
+    return the(user, marker).text if present(user, marker) else ""  # type: ignore[attr-defined]
 
 
 def logs() -> list[ProductionLog]:
@@ -92,25 +60,25 @@ async def open_form(user: User) -> None:
 
 def fill(user: User, **values: object) -> None:
     for key, value in values.items():
-        one(user, f"production-{key}").value = value  # type: ignore[attr-defined]
+        the(user, f"production-{key}").value = value  # type: ignore[attr-defined]
 
 
 async def test_a_production_manager_posts_a_log_and_sees_the_stock_rise(user: User, plant) -> None:
     factory, bread = plant["factory"], plant["bread"]
     await open_form(user)
-    assert one(user, "production-factory").value == factory.id  # the only factory in Pat's area
-    shift = one(user, "production-shift").value
+    assert the(user, "production-factory").value == factory.id  # the only factory in Pat's area
+    shift = the(user, "production-shift").value
     suggested = f"NKR-F1-{production.today():%Y%m%d}-{shift[0].upper()}"
-    await eventually(lambda: one(user, "production-batch").value == suggested, "the suggested batch")  # type: ignore
+    await eventually(lambda: the(user, "production-batch").value == suggested, "the suggested batch")  # type: ignore
     assert not present(user, "production-reason")  # nothing rejected yet
 
     fill(user, product=bread.id, planned="500", good="480")
     user.find(marker="production-post").click()
     await eventually(lambda: "PL-000001 posted" in text_of(user, "production-result"), "the posted log")
     assert "Nakuru Factory now holds 480 loaf of White Bread 400g" in text_of(user, "production-result")
-    await eventually(lambda: one(user, "good-NKR-F1").text == "480", "the day's totals")  # type: ignore[attr-defined]
-    assert one(user, "attainment-NKR-F1").text == "96.0 %"  # type: ignore[attr-defined]
-    assert one(user, "production-batch").value == f"{suggested}-2"  # type: ignore[attr-defined]  (the next batch)
+    await eventually(lambda: the(user, "good-NKR-F1").text == "480", "the day's totals")  # type: ignore[attr-defined]
+    assert the(user, "attainment-NKR-F1").text == "96.0 %"  # type: ignore[attr-defined]
+    assert the(user, "production-batch").value == f"{suggested}-2"  # type: ignore[attr-defined]  (the next batch)
 
     fill(user, product=bread.id, batch="NKR-F1-EXTRA", planned="20", good="15", rejected="5")
     assert present(user, "production-reason")
@@ -121,7 +89,7 @@ async def test_a_production_manager_posts_a_log_and_sees_the_stock_rise(user: Us
     assert balance(factory.id, bread.id) == D("495")
     assert [(log.number, log.good_qty, log.rejected_qty, log.batch_no) for log in logs()] == [
         ("PL-000001", D("480"), D("0"), suggested), ("PL-000002", D("15"), D("5"), "NKR-F1-EXTRA")]
-    await eventually(lambda: one(user, "waste-rate-NKR-F1").text == "1.0 %", "the waste rate")  # type: ignore
+    await eventually(lambda: the(user, "waste-rate-NKR-F1").text == "1.0 %", "the waste rate")  # type: ignore
 
 
 async def test_a_short_material_is_named_and_nothing_is_posted(user: User, plant) -> None:
@@ -142,10 +110,10 @@ async def test_errors_sit_next_to_their_fields(user: User, plant) -> None:
     await open_form(user)
     fill(user, product=plant["bread"].id, planned="lots", good="10", rejected="2")
     user.find(marker="production-post").click()
-    await eventually(lambda: one(user, "production-reason").props.get("error"), "the errors")
-    assert one(user, "production-reason").props["error-message"] == "Reason is required when units were rejected"
-    assert one(user, "production-planned").props["error-message"] == "Planned must be a number"
-    assert not one(user, "production-good").props.get("error")
+    await eventually(lambda: the(user, "production-reason").props.get("error"), "the errors")
+    assert the(user, "production-reason").props["error-message"] == "Reason is required when units were rejected"
+    assert the(user, "production-planned").props["error-message"] == "Planned must be a number"
+    assert not the(user, "production-good").props.get("error")
     assert logs() == []
 
 
@@ -158,8 +126,8 @@ async def test_a_log_is_reversed_through_its_dialog(user: User, plant) -> None:
     user.find(marker="reverse-PL-000001").click()
     await eventually(lambda: present(user, "reverse-confirm"), "the dialog")
     user.find(marker="reverse-confirm").click()
-    await eventually(lambda: one(user, "reverse-reason").props.get("error"), "the missing reason")
-    one(user, "reverse-reason").value = "Counted twice"  # type: ignore[attr-defined]
+    await eventually(lambda: the(user, "reverse-reason").props.get("error"), "the missing reason")
+    the(user, "reverse-reason").value = "Counted twice"  # type: ignore[attr-defined]
     user.find(marker="reverse-confirm").click()
     await eventually(lambda: not present(user, "reverse-PL-000001"), "the reversed log")
     [stored] = logs()
@@ -180,18 +148,18 @@ async def test_a_storekeeper_reads_the_day_and_the_history_without_posting(user:
     await sign_in(user, "sam", "/production")
     await eventually(lambda: present(user, "log-PL-000001"), "the day's logs")
     assert not present(user, "production-form") and not present(user, "reverse-PL-000001")
-    assert one(user, "waste-rate-NKR-F1").text == "10.0 %"  # type: ignore[attr-defined]
+    assert the(user, "waste-rate-NKR-F1").text == "10.0 %"  # type: ignore[attr-defined]
     production.post_production_log(  # someone else posts: the open page follows
         SYSTEM, factory_id=plant["factory"].id, business_date=production.today(), shift="night",
         product_id=plant["bread"].id, batch_no="B2", planned_qty="50", good_qty="50")
     await eventually(lambda: present(user, "log-PL-000003"), "the other person's log")
-    assert one(user, "good-NKR-F1").text == "140"  # type: ignore[attr-defined]
-    one(user, "production-day").value = (production.today() - timedelta(days=1)).isoformat()  # type: ignore
+    assert the(user, "good-NKR-F1").text == "140"  # type: ignore[attr-defined]
+    the(user, "production-day").value = (production.today() - timedelta(days=1)).isoformat()  # type: ignore
     await eventually(lambda: present(user, "log-PL-000002"), "yesterday's log")
     assert not present(user, "log-PL-000001")
     await user.open("/production/history")
     await eventually(lambda: present(user, kind=DataTable), "the list")
-    [table] = user.find(kind=DataTable).elements
+    table = the(user, kind=DataTable)
     assert isinstance(table, DataTable)
     await eventually(lambda: table.page is not None, "the first page")
     assert [(r["number"], r["batch_no"], r["reject_reason"]) for r in table.table.rows] == [

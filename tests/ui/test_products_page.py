@@ -1,12 +1,10 @@
 """The product pages in a simulated browser: create a product and its recipe, refusals next to the fields that
 write nothing, and a read-only view for roles without products.manage."""
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 
 import pytest
-from nicegui import ui
 from nicegui.testing import User
 
 from dashboard.components.data_table import DataTable
@@ -15,6 +13,7 @@ from domain.access import SYSTEM
 from domain.models import ProductKind
 from domain.services import products
 from domain.services.audit import audit_trail
+from tests.ui.helpers import eventually, present, the
 
 RAW, PACK = ProductKind.RAW_MATERIAL, ProductKind.PACKAGING
 WHITE_BREAD = {
@@ -24,56 +23,35 @@ WHITE_BREAD = {
 }
 
 
-async def eventually(check: Callable[[], object], what: str, timeout: float = 10.0) -> None:
-    """Services run off the event loop: wait for their answer to reach the page (or the database)."""
-    for _ in range(int(timeout / 0.05)):
-        if check():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def present(user: User, marker: str | None = None, kind: type[ui.element] | None = None) -> bool:
-    try:
-        return bool(user.find(marker=marker, kind=kind).elements)
-    except AssertionError:  # `find` insists on at least one element
-        return False
-
-
-def one(user: User, marker: str) -> ui.element:
-    [element] = user.find(marker=marker).elements
-    return element
-
-
 def error_of(user: User, marker: str) -> str | None:
-    element = one(user, marker)
+    element = the(user, marker)
     return element.props.get("error-message") if element.props.get("error") else None
 
 
 async def fill_product(user: User, values: dict[str, str]) -> None:
     await eventually(lambda: present(user, "sku"), "the product form")
     for key, value in values.items():
-        one(user, key).value = value  # type: ignore[attr-defined]
+        the(user, key).value = value  # type: ignore[attr-defined]
 
 
 @pytest.fixture
-def sign_in(user: User, log_in: Callable[[str], Awaitable[None]]) -> Callable[[str], Awaitable[None]]:
+def log_in_and_move_on(user: User, log_in: Callable[[str], Awaitable[None]]) -> Callable[[str], Awaitable[None]]:
     """`log_in`, then wait for the login page to send the user on, so it cannot override the next `open`."""
-    async def _sign_in(username: str) -> None:
+    async def _log_in_and_move_on(username: str) -> None:
         await log_in(username)
         await eventually(lambda: user.back_history[-1:] != ["/login"], "the landing page")
-    return _sign_in
+    return _log_in_and_move_on
 
 
 def all_products() -> list:
     return products.list_products(SYSTEM, include_inactive=True)
 
 
-async def test_an_admin_creates_a_finished_good_and_its_recipe(user: User, factories, sign_in) -> None:
+async def test_an_admin_creates_a_finished_good_and_its_recipe(user: User, factories, log_in_and_move_on) -> None:
     flour = factories.product("FLR-1", kind=RAW, name="Wheat Flour")
     bag = factories.product("BAG-1", kind=PACK, name="Bread Bag")
     factories.user("admin", username="grace")
-    await sign_in("grace")
+    await log_in_and_move_on("grace")
     await user.open("/products")
     await user.should_see("Products")
     user.find(marker="product-new").click()
@@ -87,13 +65,13 @@ async def test_an_admin_creates_a_finished_good_and_its_recipe(user: User, facto
 
     await user.open(f"/products/{product.id}")
     await eventually(lambda: present(user, kind=RecipeEditor), "the recipe editor")
-    assert one(user, "price_retail").value == "1,060.50"  # type: ignore[attr-defined]
+    assert the(user, "price_retail").value == "1,060.50"  # type: ignore[attr-defined]
     user.find(marker="recipe-material-1").click()  # opens the options
     user.find(marker="recipe-material-1").click()  # nothing picked: closes them again
-    one(user, "recipe-material-1").value = flour.id  # type: ignore[attr-defined]
+    the(user, "recipe-material-1").value = flour.id  # type: ignore[attr-defined]
     user.find(marker="recipe-qty-1").type("0.25")
     user.find(marker="recipe-add").click()
-    one(user, "recipe-material-2").value = bag.id  # type: ignore[attr-defined]
+    the(user, "recipe-material-2").value = bag.id  # type: ignore[attr-defined]
     user.find(marker="recipe-qty-2").type("1")
     user.find(marker="recipe-add").click()  # a blank third line is dropped on saving
     user.find(marker="recipe-save").click()
@@ -101,7 +79,7 @@ async def test_an_admin_creates_a_finished_good_and_its_recipe(user: User, facto
     await user.should_see("Recipe saved (2 lines)")
     recipe = products.get_recipe(SYSTEM, product_id=product.id)
     assert [(i.sku, i.qty_per_unit) for i in recipe] == [("FLR-1", Decimal("0.250")), ("BAG-1", Decimal("1.000"))]
-    assert one(user, "recipe-qty-1").props["suffix"] == "kg"
+    assert the(user, "recipe-qty-1").props["suffix"] == "kg"
     assert [r.action for r in audit_trail(SYSTEM, entity="product", entity_id=str(product.id))] == [
         "product.recipe", "product.create"]
 
@@ -112,9 +90,9 @@ async def test_an_admin_creates_a_finished_good_and_its_recipe(user: User, facto
     ("shelf_life_days", "", "Shelf life is required for finished goods"),
 ])
 async def test_a_bad_value_is_refused_next_to_its_field_and_nothing_is_written(
-        user: User, factories, sign_in, field: str, value: str, message: str) -> None:
+        user: User, factories, log_in_and_move_on, field: str, value: str, message: str) -> None:
     factories.user("admin", username="grace")
-    await sign_in("grace")
+    await log_in_and_move_on("grace")
     await user.open("/products/new")
     await fill_product(user, {**WHITE_BREAD, field: value})
     user.find(marker="product-save").click()
@@ -124,13 +102,13 @@ async def test_a_bad_value_is_refused_next_to_its_field_and_nothing_is_written(
     assert all_products() == []
 
 
-async def test_a_recipe_line_error_shows_under_that_line(user: User, factories, sign_in) -> None:
+async def test_a_recipe_line_error_shows_under_that_line(user: User, factories, log_in_and_move_on) -> None:
     bread = factories.finished_good_with_recipe("WB-400", name="White Bread 400g")
     factories.user("production_manager", username="otieno")
-    await sign_in("otieno")
+    await log_in_and_move_on("otieno")
     await user.open(f"/products/{bread.id}")
     await eventually(lambda: present(user, "recipe-qty-3"), "the three recipe lines")
-    one(user, "recipe-qty-2").value = "0"  # type: ignore[attr-defined]
+    the(user, "recipe-qty-2").value = "0"  # type: ignore[attr-defined]
     user.find(marker="recipe-save").click()
     await eventually(lambda: error_of(user, "recipe-qty-2"), "the line's error")
     assert error_of(user, "recipe-qty-2") == "Line 2 quantity must be more than 0"
@@ -138,11 +116,11 @@ async def test_a_recipe_line_error_shows_under_that_line(user: User, factories, 
     assert products.get_recipe(SYSTEM, product_id=bread.id)[1].qty_per_unit == Decimal("0.005")  # unchanged
 
 
-async def test_deleting_a_material_in_use_is_refused_with_the_reason(user: User, factories, sign_in) -> None:
+async def test_deleting_a_material_in_use_is_refused_with_the_reason(user: User, factories, log_in_and_move_on) -> None:
     factories.finished_good_with_recipe("WB-400")
     flour = next(p for p in all_products() if p.sku.startswith("FLR-"))
     factories.user("admin", username="grace")
-    await sign_in("grace")
+    await log_in_and_move_on("grace")
     await user.open(f"/products/{flour.id}")
     await eventually(lambda: present(user, "product-delete"), "the delete button")
     user.find(marker="product-delete").click()
@@ -155,14 +133,14 @@ async def test_deleting_a_material_in_use_is_refused_with_the_reason(user: User,
     await eventually(lambda: present(user, "product-reactivate"), "the reactivate button")
 
 
-async def test_an_executive_reads_products_but_cannot_change_them(user: User, factories, sign_in) -> None:
+async def test_an_executive_reads_products_but_cannot_change_them(user: User, factories, log_in_and_move_on) -> None:
     bread = factories.finished_good_with_recipe("WB-400", name="White Bread 400g", price_retail="12345.50",
                                                 price_retailer="12000")
     factories.user("executive", username="peter")
-    await sign_in("peter")
+    await log_in_and_move_on("peter")
     await user.open("/products")
     await eventually(lambda: present(user, kind=DataTable), "the list")
-    [table] = user.find(kind=DataTable).elements
+    table = the(user, kind=DataTable)
     await eventually(lambda: table.page is not None, "the first page")  # type: ignore[attr-defined]
     rows = {r["sku"]: r for r in table.table.rows}  # type: ignore[attr-defined]
     assert rows["WB-400"]["price_retail"] == "KES 12,345.50" and rows["WB-400"]["recipe_lines"] == "3"

@@ -1,7 +1,6 @@
 """/admin/roles: ticking a permission and saving gives it to the role's users on their next request; refusals
 stay on screen and change nothing; new roles copy another role's permissions."""
 
-import asyncio
 from collections.abc import Awaitable, Callable
 
 from nicegui import ui
@@ -12,19 +11,11 @@ from domain.db import reading
 from domain.queries import users as users_q
 from domain.services.access import load_actor
 from domain.services.users_admin import create_role
-
-
-async def eventually(check: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
-    for _ in range(int(timeout / 0.05)):
-        if check():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
+from tests.ui.helpers import eventually, log_in_to_start_page
 
 
 async def open_roles(user: User, log_in: Callable[[str], Awaitable[None]], username: str) -> ui.table:
-    await log_in(username)
-    await user.should_see(kind=ui.left_drawer, retries=100)  # the start page, before our own navigation
+    await log_in_to_start_page(user, log_in, username)  # before our own navigation
     await user.open("/admin/roles")
     await user.should_see(marker="role-matrix", retries=50)
     return user.find(marker="role-matrix").elements.pop()
@@ -103,8 +94,7 @@ async def test_a_new_role_copies_the_permissions_of_another(user: User, factorie
 
 async def test_a_storekeeper_opening_the_roles_page_is_not_permitted(user: User, factories, log_in) -> None:
     factories.user("storekeeper", username="otieno")
-    await log_in("otieno")
-    await user.should_see(kind=ui.left_drawer, retries=100)
+    await log_in_to_start_page(user, log_in, "otieno")
     await user.open("/admin/roles")
     await user.should_see("Your role (Storekeeper) may not open /admin/roles.")
     await user.should_not_see(marker="role-matrix")

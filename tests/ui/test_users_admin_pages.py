@@ -1,12 +1,9 @@
 """/admin/users: creating a user who can then log in, deactivating one, and the refusals an administrator meets
 (the last administrator, roles beyond one's own rights, roles without users.manage)."""
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 import pytest
-from nicegui import ui
 from nicegui.testing import User
 
 from dashboard.components.dialogs import Confirm
@@ -19,29 +16,15 @@ from domain.services.users import create_user
 from domain.services.users_admin import create_role, get_user, list_users
 from domain.types import utcnow
 from tests.factories import PASSWORD
-
-
-async def eventually(check: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
-    """Services run off the event loop: wait for their effect."""
-    for _ in range(int(timeout / 0.05)):
-        if check():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
+from tests.ui.helpers import eventually, log_in_to_start_page, the
 
 
 def is_active(user_id: int) -> bool:
     return get_user(SYSTEM, user_id=user_id).is_active
 
 
-async def sign_in(user: User, log_in: Callable[[str], Awaitable[None]], username: str) -> None:
-    """Log in and wait for the start page, so its navigation cannot land after the test's own `open`."""
-    await log_in(username)
-    await user.should_see(kind=ui.left_drawer, retries=100)
-
-
 async def confirm_in_dialog(user: User) -> None:
-    [dialog] = user.find(kind=Confirm).elements
+    dialog = the(user, kind=Confirm)
     await eventually(lambda: dialog.value, "the confirmation dialog")
     user.find(marker="confirm").click()
 
@@ -51,7 +34,7 @@ async def test_an_admin_creates_a_user_with_a_role_and_area_who_can_then_log_in(
 ) -> None:
     factories.geography()
     factories.user("admin", username="grace", full_name="Grace Wanjiru")
-    await sign_in(user, log_in, "grace")
+    await log_in_to_start_page(user, log_in, "grace")
     await user.open("/admin/users/new")
     await user.should_see(marker="username")
     user.find(marker="username").type("wanjiku")
@@ -75,7 +58,7 @@ async def test_errors_appear_next_to_the_fields_and_nothing_is_created(user: Use
     factories.user("admin", username="grace")
     create_user(SYSTEM, username="otieno", full_name="Joseph Otieno", role="storekeeper", password=PASSWORD,
                 employee_id="EMP-001")
-    await sign_in(user, log_in, "grace")
+    await log_in_to_start_page(user, log_in, "grace")
     await user.open("/admin/users/new")
     await user.should_see(marker="username")
     user.find(marker="create-user").click()  # everything blank
@@ -109,7 +92,7 @@ async def test_errors_appear_next_to_the_fields_and_nothing_is_created(user: Use
 async def test_deactivating_through_the_page_stops_the_login(user: User, factories, log_in) -> None:
     factories.user("admin", username="grace")
     otieno = factories.user("storekeeper", username="otieno", full_name="Joseph Otieno")
-    await sign_in(user, log_in, "grace")
+    await log_in_to_start_page(user, log_in, "grace")
     await user.open(f"/admin/users/{otieno.id}")
     await user.should_see(marker="deactivate")
     user.find(marker="deactivate").click()
@@ -129,7 +112,7 @@ async def test_a_locked_out_user_is_unlocked_and_given_a_temporary_password(user
         assert locked is not None
         locked.failed_logins, locked.locked_until = 5, utcnow() + timedelta(minutes=30)
         tx.session.add(locked)
-    await sign_in(user, log_in, "grace")
+    await log_in_to_start_page(user, log_in, "grace")
     await user.open(f"/admin/users/{otieno.id}")
     await user.should_see(marker="unlock")
     user.find(marker="unlock").click()
@@ -153,7 +136,7 @@ async def test_the_last_administrator_cannot_be_deactivated(user: User, factorie
     grace = factories.user("admin", username="grace", full_name="Grace Wanjiru")
     create_role(SYSTEM, code="people_manager", name="People manager", codes={"users.manage", "masterdata.view"})
     factories.user("people_manager", username="hope", full_name="Hope Rotich")
-    await sign_in(user, log_in, "hope")
+    await log_in_to_start_page(user, log_in, "hope")
     await user.open(f"/admin/users/{grace.id}")
     await user.should_see(marker="deactivate")
     user.find(marker="deactivate").click()
@@ -168,7 +151,7 @@ async def test_a_user_manager_cannot_give_a_role_beyond_their_own_rights(user: U
     create_role(SYSTEM, code="people_manager", name="People manager", codes={"users.manage", "masterdata.view"})
     hr = factories.user("people_manager", username="hope", full_name="Hope Rotich")
     otieno = factories.user("storekeeper", username="otieno", full_name="Joseph Otieno")
-    await sign_in(user, log_in, "hope")
+    await log_in_to_start_page(user, log_in, "hope")
     await user.open(f"/admin/users/{otieno.id}")
     await user.should_see(marker="save")
     user.find(marker="role").click()
@@ -187,7 +170,7 @@ async def test_a_user_manager_cannot_give_a_role_beyond_their_own_rights(user: U
 
 async def test_a_storekeeper_opening_the_users_pages_is_not_permitted(user: User, factories, log_in) -> None:
     factories.user("storekeeper", username="otieno")
-    await sign_in(user, log_in, "otieno")
+    await log_in_to_start_page(user, log_in, "otieno")
     for path in ("/admin/users", "/admin/users/new", "/admin/users/1"):
         await user.open(path)
         await user.should_see("Not permitted")
