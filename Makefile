@@ -28,5 +28,9 @@ serve: $(STAMP)
 migrate: $(STAMP)
 	$(BIN)/chesanto migrate
 
+# Not part of `make test`: times the services against raw INSERTs and refreshes docs/benchmarks.md (a few minutes).
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.stock_posting
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
