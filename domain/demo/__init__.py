@@ -5,6 +5,7 @@
     parties.py    factories, distributors per region, the retailers they supply (planned from a seed)
     bulk.py       many parties per transaction, for the `large` scale
     users.py      the demo logins, and one regional sales login per region
+    history.py    the last 90 days of production and stock at the factories (deliveries, logs, transfers)
     seed.py       `seed(scale=..., seed=...)`: all of the above, idempotent
 """
 

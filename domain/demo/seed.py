@@ -1,7 +1,8 @@
 """`chesanto seed` / `chesanto demo`: fill a database with the demo company, through the services.
 
 Deterministic (the same seed gives the same company) and idempotent (whatever exists, by code, SKU or username,
-is left as it is; a second run creates nothing). Never in production.
+is left as it is; a second run creates nothing). The demo scale then gets the last 90 days of production and stock
+(domain.demo.history), made once: never again once any production log exists. Never in production.
 """
 
 import time
@@ -9,6 +10,7 @@ from dataclasses import dataclass, field
 
 from domain.demo.catalogue import ensure_catalogue
 from domain.demo.geography import ensure_geography
+from domain.demo.history import HISTORY_DAYS, ensure_history
 from domain.demo.parties import ensure_parties, plan_parties
 from domain.demo.users import DemoLogin, ensure_demo_users, refuse_in_production
 from domain.models import PartyKind
@@ -47,10 +49,12 @@ class SeedReport:
         return rows
 
 
-def seed(*, scale: str = "demo", seed: int = DEFAULT_SEED, bulk: bool | None = None) -> SeedReport:
+def seed(*, scale: str = "demo", seed: int = DEFAULT_SEED, bulk: bool | None = None,
+         history_days: int | None = None) -> SeedReport:
     """Create whatever of the demo company is missing: geography, catalogue and recipes, factories, distributors,
-    retailers, and the demo logins (one regional sales login per region). `bulk` writes retailers many to a
-    transaction (default: only for `large`). Refused in production."""
+    retailers, and the demo logins (one regional sales login per region); then, at the demo scale, `history_days`
+    days of production and stock up to yesterday (default HISTORY_DAYS; 0 for none) unless production was logged
+    already. `bulk` writes retailers many to a transaction (default: only for `large`). Refused in production."""
     refuse_in_production()
     if scale not in SCALES:
         raise ValueError(f"unknown scale {scale!r}: choose {' or '.join(SCALES)}")
@@ -68,5 +72,9 @@ def seed(*, scale: str = "demo", seed: int = DEFAULT_SEED, bulk: bool | None = N
     report.logins = ensure_demo_users()
     created_logins = sum(login.created for login in report.logins)
     report.lines.append(Line("users", created_logins, len(report.logins) - created_logins))
+    if scale == "demo":
+        days = HISTORY_DAYS if history_days is None else history_days
+        for what, (created, present) in ensure_history(seed=seed, days=days).items():
+            report.lines.append(Line(what, created, present))
     report.seconds = time.perf_counter() - started
     return report

@@ -1,6 +1,8 @@
 """The demo company: a realistic bakery at the demo scale, one regional sales login per region that sees only its
 region, the same company from the same seed on any database, and a second run that adds nothing."""
 
+import importlib
+import re
 from collections import Counter
 from decimal import Decimal
 
@@ -44,7 +46,7 @@ def region_of(path: str, regions: dict[str, str]) -> str:
 def test_the_demo_scale_is_a_realistic_bakery_seen_region_by_region_and_seeding_again_adds_nothing(
     db,
 ) -> None:
-    report = seed(scale="demo")
+    report = seed(scale="demo", history_days=0)  # the history has its own test (test_demo_history.py)
 
     places = geo_tree(SYSTEM)
     levels = Counter(node.level for node in places)
@@ -98,7 +100,7 @@ def test_the_demo_scale_is_a_realistic_bakery_seen_region_by_region_and_seeding_
     assert report.created == sum(line.created for line in report.lines) > 0
 
     rows, audit = len(parties), audit_count()
-    again = seed(scale="demo")
+    again = seed(scale="demo", history_days=0)
     assert again.created == 0 and "Nothing new" in again.summary()[-1]
     assert len(all_parties()) == rows and audit_count() == audit
 
@@ -108,8 +110,10 @@ def test_the_same_seed_gives_the_same_company_on_two_databases_written_either_wa
 ) -> None:
     """One database through `chesanto seed` (a service call per party), the other with the bulk writer: the same
     codes, names, places, limits, terms and suppliers, and an audit row per party in both. On the first,
-    `chesanto demo` then finds nothing to add and lists the regional sales logins."""
+    `chesanto demo` then finds nothing to add and lists the regional sales logins. (One day of production history
+    instead of 90, to keep it short.)"""
     monkeypatch.setenv("CHESANTO_ENV", "test")
+    monkeypatch.setattr(importlib.import_module("domain.demo.seed"), "HISTORY_DAYS", 1)  # the module, not seed()
     companies = []
     try:
         for n, bulk in enumerate((False, True)):
@@ -120,7 +124,10 @@ def test_the_same_seed_gives_the_same_company_on_two_databases_written_either_wa
                 seed(scale="demo", seed=7, bulk=True)
             else:
                 assert main(["seed", "--seed", "7"]) == 0
-                assert "600 created" in capsys.readouterr().out
+                out = capsys.readouterr().out
+                assert "600 created" in out
+                assert re.search(r"production logs +[1-9]\d* created", out)
+                assert re.search(r"goods receipts +[1-9]\d* created", out)
                 assert main(["demo", "--no-serve"]) == 0
                 out = capsys.readouterr().out
                 assert "Nothing new" in out and "sales.nrb" in out and "Nairobi region" in out
