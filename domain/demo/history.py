@@ -11,6 +11,8 @@ A factory's day, in order:
 5. everything made before that day goes to distributors of the factory's region (transfer_stock, one document per
    distributor, two distributors a day at Nairobi and one at Eldoret and Mombasa, in turn): until orders exist,
    these transfers stand in for them. A factory ends the span holding about one day's production.
+6. on the last day, each depot's sell-through to retailers over the span is one adjustment per product (reason
+   below), leaving the depot its last few days' deliveries: secondary orders replace this when they exist.
 
 About once a month per factory a product does not sell: distributors take only part of one batch, its production
 pauses until the rest has expired, and step 1 writes that off.
@@ -55,6 +57,10 @@ MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
 # Planned output by weekday (Monday first): bread peaks on Friday and at the weekend, the rest less so.
 BREAD_WEEK = (0.95, 0.92, 0.95, 1.00, 1.15, 1.22, 1.12)
 OTHER_WEEK = (0.97, 0.95, 0.97, 1.00, 1.05, 1.10, 1.05)
+
+
+SELL_THROUGH_KEEP_DAYS = 3
+SELL_THROUGH_REASON = "Sold on to retailers over the demo period (before order entry was in use)"
 
 
 @dataclass(frozen=True)
@@ -193,6 +199,17 @@ def balances(location_id: int) -> dict[int, Decimal]:
     return {product_id: qty for product_id, qty in rows}
 
 
+def older_stock(location_id: int, before: date) -> dict[int, Decimal]:
+    """Per product, what a location holds in batches made before `before`."""
+    with reading() as session:
+        rows = session.execute(
+            select(StockBatch.product_id, func.sum(StockBatch.qty))
+            .where(StockBatch.location_id == location_id, StockBatch.qty > 0, StockBatch.produced_on < before)
+            .group_by(StockBatch.product_id)
+        ).all()
+    return {product_id: qty for product_id, qty in rows if qty}
+
+
 def expired_batches(location_id: int, day: date) -> list[tuple[int, str]]:
     with reading() as session:
         rows = session.execute(
@@ -281,6 +298,18 @@ class History:
         for index, day in enumerate(self.days):
             for plant in self.plants:
                 self._day(plant, index, day)
+        if self.days:
+            self._sell_through(self.days[-1])
+
+    def _sell_through(self, last: date) -> None:
+        """Until orders exist, what distributors sold on to retailers is one adjustment per depot and product on the
+        last day: everything but the last SELL_THROUGH_KEEP_DAYS days' deliveries (the oldest batches go first)."""
+        kept_from = last - timedelta(days=SELL_THROUGH_KEEP_DAYS)
+        for plant in self.plants:
+            for depot in plant.distributors:
+                for product_id, qty in older_stock(depot, kept_from).items():
+                    adjust_stock(self.storekeeper, location_id=depot, product_id=product_id, qty_change=-qty,
+                                 reason=SELL_THROUGH_REASON, business_date=last)
 
     def _day(self, plant: Plant, index: int, day: date) -> None:
         rng = Random(f"chesanto-history/{self.seed}/{plant.code}/{day.isoformat()}")

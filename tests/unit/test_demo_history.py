@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from domain.db import reading
 from domain.demo.catalogue import FINISHED, ensure_catalogue
 from domain.demo.geography import ensure_geography
-from domain.demo.history import FACTORY_RUNS, SUPPLIERS, counts, ensure_history
+from domain.demo.history import FACTORY_RUNS, SELL_THROUGH_KEEP_DAYS, SUPPLIERS, counts, ensure_history, older_stock
 from domain.demo.parties import FACTORIES, ensure_parties, plan_parties
 from domain.demo.users import ensure_demo_users
 from domain.models import AuditLog, MoveKind, Party, PartyKind, Product, ProductKind, StockMove
@@ -113,6 +113,10 @@ def test_a_week_of_history_is_consistent_with_the_ledger_and_a_second_run_adds_n
         if location_id in factories:
             assert qty <= 2 * made[location_id] / DAYS, factories[location_id].name
     assert stale == 0
+    # depots keep only their last few days' deliveries: older stock was sold on (one adjustment per product)
+    last = max(log.business_date for log in logs)
+    for depot_id in distributors:
+        assert older_stock(depot_id, last - timedelta(days=SELL_THROUGH_KEEP_DAYS)) == {}, distributors[depot_id].name
 
     before, audit = counts(), audit_count()
     again = ensure_history(seed=2026, days=DAYS)
