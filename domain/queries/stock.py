@@ -71,15 +71,15 @@ def balance(session: Session, location_id: int, product_id: int) -> Decimal:
 
 
 def batch_for(session: Session, location_id: int, product_id: int, batch_no: str, *, produced_on: date,
-              expires_on: date | None) -> int:
-    """The id of this batch at this location, created empty if new."""
+              expires_on: date | None) -> StockBatch:
+    """This batch at this location, created empty if new (an existing one keeps its own dates)."""
     statement = _insert(session, StockBatch).values(  # type: ignore[attr-defined]
         location_id=location_id, product_id=product_id, batch_no=batch_no, produced_on=produced_on,
         expires_on=expires_on, qty=Decimal("0"))
     session.execute(statement.on_conflict_do_nothing(index_elements=["location_id", "product_id", "batch_no"]))
     return session.execute(
-        select(StockBatch.id).where(StockBatch.location_id == location_id, StockBatch.product_id == product_id,
-                                    StockBatch.batch_no == batch_no)
+        select(StockBatch).where(StockBatch.location_id == location_id, StockBatch.product_id == product_id,
+                                 StockBatch.batch_no == batch_no)
     ).scalar_one()
 
 

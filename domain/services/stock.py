@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from domain.db import Tx
-from domain.errors import InsufficientStock, ValidationFailed
+from domain.errors import Conflict, InsufficientStock, ValidationFailed
 from domain.formatting import format_quantity
 from domain.models.inventory import MoveKind, StockMove
 from domain.queries import stock as stock_q
@@ -59,8 +59,14 @@ def put(
     batch_id = None
     if product.shelf_life_days:
         batch = batch or BatchInfo(document, business_date, business_date + timedelta(days=product.shelf_life_days))
-        batch_id = stock_q.batch_for(session, location_id, product_id, batch.batch_no,
-                                     produced_on=batch.produced_on, expires_on=batch.expires_on)
+        held = stock_q.batch_for(session, location_id, product_id, batch.batch_no,
+                                 produced_on=batch.produced_on, expires_on=batch.expires_on)
+        if (held.produced_on, held.expires_on) != (batch.produced_on, batch.expires_on):
+            place, name, _ = stock_q.names(session, location_id, product_id)
+            raise Conflict(f"{place} already holds a batch {batch.batch_no} of {name} made on {held.produced_on}; "
+                           f"stock made on {batch.produced_on} cannot join it (batch numbers must tell batches apart).")
+        batch_id = held.id
+        assert batch_id is not None
         stock_q.add_to_batch(session, batch_id, qty)
     return stock_q.append_move(session, StockMove(
         business_date=business_date, location_id=location_id, product_id=product_id, batch_id=batch_id, qty=qty,

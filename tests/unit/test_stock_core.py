@@ -67,3 +67,20 @@ def test_document_numbers_count_up_per_prefix_and_roll_back_with_their_transacti
         raise RuntimeError("abandoned")
     with transaction(SYSTEM) as tx:
         assert next_number(tx.session, "TR") == "TR-000003"
+
+
+def test_a_batch_number_reused_with_other_dates_is_refused_rather_than_merged(factories, place):
+    """Two factories typing the same batch number on different days must not merge at a depot under one expiry."""
+    from domain.errors import Conflict
+    from domain.services.stock import BatchInfo
+
+    bread = factories.product(name="White Bread 400g", shelf_life_days=4)
+    with transaction(SYSTEM) as tx:
+        stock.put(tx, location_id=place.id, product_id=bread.id, qty=D("10"), kind=MoveKind.TRANSFER_IN,
+                  document="TR-1", business_date=DAY, batch=BatchInfo("X1", date(2026, 11, 17), date(2026, 11, 21)))
+    with pytest.raises(Conflict, match="already holds a batch X1 of White Bread 400g made on 2026-11-17"):
+        with transaction(SYSTEM) as tx:
+            stock.put(tx, location_id=place.id, product_id=bread.id, qty=D("10"), kind=MoveKind.TRANSFER_IN,
+                      document="TR-2", business_date=DAY,
+                      batch=BatchInfo("X1", date(2026, 11, 20), date(2026, 11, 24)))
+    assert _balance(place.id, bread.id) == D("10")
