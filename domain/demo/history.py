@@ -230,8 +230,14 @@ def _up(qty: Decimal, step: Decimal) -> Decimal:
     return (qty / step).to_integral_value(rounding=ROUND_CEILING) * step
 
 
-def _units(value: float) -> int:
-    return int(Decimal(str(value)).to_integral_value(rounding=ROUND_HALF_UP))
+def _units(value: Decimal | int, share: Decimal) -> int:
+    """Whole units of `value` × `share`, rounded half up."""
+    return int((Decimal(value) * share).to_integral_value(rounding=ROUND_HALF_UP))
+
+
+def _share(rng: Random, low: str, high: str) -> Decimal:
+    """A random share between `low` and `high`, to three decimals (exact, reproducible from the seed)."""
+    return Decimal(rng.randint(int(Decimal(low) * 1000), int(Decimal(high) * 1000))) / 1000
 
 
 class History:
@@ -323,7 +329,7 @@ class History:
             log = post_production_log(self.producer, factory_id=plant.id, business_date=day, **fields)
             made[log.product_id] = log.good_qty
             if (log.product_id, day) in {(p, start) for p, start, _ in plant.slow}:  # distributors take only part
-                plant.left[log.product_id] = Decimal(_units(float(log.good_qty) * rng.uniform(0.1, 0.25)))
+                plant.left[log.product_id] = Decimal(_units(log.good_qty, _share(rng, "0.1", "0.25")))
         if rng.random() < 0.08:
             self._loss(plant, rng, day, made)
         self._ship(plant, index, day, made)
@@ -335,8 +341,8 @@ class History:
             week = BREAD_WEEK if product.category == "Bread" else OTHER_WEEK
             step = 50 if run.qty >= 1000 else 10
             planned = max(step, round(run.qty * week[day.weekday()] * rng.uniform(0.95, 1.05) / step) * step)
-            good = _units(planned * rng.uniform(0.93, 0.99))
-            rejected = 0 if rng.random() < 0.08 else max(1, _units(planned * rng.uniform(0.003, 0.02)))
+            good = _units(planned, _share(rng, "0.93", "0.99"))
+            rejected = 0 if rng.random() < 0.08 else max(1, _units(planned, _share(rng, "0.003", "0.02")))
             reason = rng.choices([r for r, _ in REJECTS], [w for _, w in REJECTS])[0] if rejected else None
             shift = Shift.MORNING if (day.toordinal() + number) % 2 == 0 else Shift.NIGHT
             yield {
