@@ -12,7 +12,7 @@ os.environ.setdefault("CHESANTO_ENV", "test")
 
 from domain import db as domain_db
 from domain.config import reload_settings
-from domain.events import bus
+from domain.events import DomainEvent, bus
 from domain.services.access import seed_access
 from tests.databases import scratch_postgres
 from tests.factories import Factories
@@ -66,3 +66,18 @@ def db(db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator
 @pytest.fixture
 def factories(db: str) -> Factories:
     return Factories()
+
+
+@pytest.fixture
+def events(db: str) -> Iterator[list[DomainEvent]]:
+    """Every domain event published (after commit) while the test runs."""
+    seen: list[DomainEvent] = []
+    unsubscribe = bus.subscribe(seen.append)
+    yield seen
+    unsubscribe()
+
+
+@pytest.fixture
+def places(factories: Factories) -> dict:
+    """Two regions under one zone, each with a territory (factories.geography())."""
+    return factories.geography()

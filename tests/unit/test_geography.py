@@ -9,10 +9,10 @@ from domain.db import reading
 from domain.errors import Conflict, PermissionDenied, ValidationFailed
 from domain.events import DomainEvent, bus
 from domain.models import AuditLog, GeoLevel, GeoNode, Party, PartyKind
-from domain.queries import audit as audit_q
 from domain.queries import geography as geo_q
 from domain.services import geography as geo
 from domain.services.parties import list_parties
+from tests.records import audit_rows
 
 
 def state() -> tuple:
@@ -24,10 +24,6 @@ def state() -> tuple:
         return nodes, parties, s.exec(select(func.count()).select_from(AuditLog)).one()
 
 
-def audit_rows(action: str, entity_id: int | None = None) -> list[AuditLog]:
-    with reading() as s:
-        return audit_q.rows(s, action=action, entity_id=None if entity_id is None else str(entity_id))
-
 
 def node(code: str) -> GeoNode:
     with reading() as s:
@@ -36,16 +32,6 @@ def node(code: str) -> GeoNode:
         return found
 
 
-@pytest.fixture
-def places(factories):
-    return factories.geography()
-
-
-@pytest.fixture
-def events():
-    seen: list[DomainEvent] = []
-    bus.subscribe(seen.append)
-    return seen
 
 
 def test_levels_follow_the_parent_and_the_path_is_computed_after_insert(places, events):

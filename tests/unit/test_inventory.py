@@ -3,7 +3,7 @@ quantities, balances that equal the sum of their moves, batches carried by trans
 low stock and days of cover, and each view limited to the actor's area."""
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -15,7 +15,6 @@ from sqlmodel import col, func, select
 from domain.access import SYSTEM, Actor
 from domain.db import reading, transaction
 from domain.errors import InsufficientStock, NotFound, PermissionDenied, ValidationFailed
-from domain.events import DomainEvent, bus
 from domain.models import AuditLog, MoveKind, Party, PartyKind, Product, ProductKind, StockBalance, StockMove
 from domain.queries import stock as stock_q
 from domain.services import stock
@@ -63,13 +62,6 @@ def bakery(factories) -> Bakery:
         boss=factories.actor("admin"),
     )
 
-
-@pytest.fixture
-def events() -> Iterator[list[DomainEvent]]:
-    seen: list[DomainEvent] = []
-    unsubscribe = bus.subscribe(seen.append)
-    yield seen
-    unsubscribe()
 
 
 def balance(place: Party, product: Product) -> Decimal:

@@ -11,10 +11,10 @@ from domain.db import reading
 from domain.errors import Conflict, PermissionDenied, ValidationFailed
 from domain.events import DomainEvent, bus
 from domain.models import AuditLog, Party, PartyKind
-from domain.queries import audit as audit_q
 from domain.queries import parties as parties_q
 from domain.services import geography as geo
 from domain.services import parties
+from tests.records import audit_rows
 
 
 def state() -> tuple:
@@ -24,10 +24,6 @@ def state() -> tuple:
         return rows, s.exec(select(func.count()).select_from(AuditLog)).one()
 
 
-def audit_rows(action: str, entity_id: int | None = None) -> list[AuditLog]:
-    with reading() as s:
-        return audit_q.rows(s, action=action, entity_id=None if entity_id is None else str(entity_id))
-
 
 def stored(code: str) -> Party:
     with reading() as s:
@@ -36,16 +32,6 @@ def stored(code: str) -> Party:
         return found
 
 
-@pytest.fixture
-def places(factories):
-    return factories.geography()
-
-
-@pytest.fixture
-def events():
-    seen: list[DomainEvent] = []
-    bus.subscribe(seen.append)
-    return seen
 
 
 @pytest.fixture

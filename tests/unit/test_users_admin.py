@@ -9,7 +9,6 @@ import pytest
 from domain.access import PERMISSIONS, SYSTEM
 from domain.db import reading, snapshot, transaction
 from domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from domain.events import bus
 from domain.models import User
 from domain.queries import users as users_q
 from domain.services import users_admin as admin
@@ -47,13 +46,6 @@ def lock_out(user_id: int) -> None:
         user.failed_logins, user.locked_until = 3, utcnow() + timedelta(hours=1)
         tx.session.add(user)
 
-
-@pytest.fixture
-def events():
-    seen: list = []
-    unsubscribe = bus.subscribe(seen.append)
-    yield seen
-    unsubscribe()
 
 
 @pytest.fixture
