@@ -4,11 +4,22 @@
 from domain.models.base import Timestamped  # first: sets the naming convention
 from domain.models.audit import AuditKind, AuditLog  # isort: skip
 from domain.models.counts import CountStatus, StockCount, StockCountLine
+from domain.models.finance import (
+    Expense,
+    ExpenseCategory,
+    ExpenseStatus,
+    Invoice,
+    InvoiceStatus,
+    Payment,
+    PaymentAllocation,
+    PaymentMethod,
+)
 from domain.models.geography import GeoLevel, GeoNode
 from domain.models.inventory import MoveKind, StockBalance, StockBatch, StockMove
 from domain.models.parties import Party, PartyKind
 from domain.models.production import ProductionLog, ProductionStatus, RejectReason, Shift
 from domain.models.products import Product, ProductKind, RecipeLine
+from domain.models.sales import Order, OrderLine, OrderStatus, OrderStatusChange, OrderTier
 from domain.models.sequences import DocumentSequence
 from domain.models.users import Permission, Role, RolePermission, User
 
@@ -17,11 +28,24 @@ __all__ = [
     "AuditLog",
     "CountStatus",
     "DocumentSequence",
+    "Expense",
+    "ExpenseCategory",
+    "ExpenseStatus",
     "GeoLevel",
     "GeoNode",
+    "Invoice",
+    "InvoiceStatus",
     "MoveKind",
+    "Order",
+    "OrderLine",
+    "OrderStatus",
+    "OrderStatusChange",
+    "OrderTier",
     "Party",
     "PartyKind",
+    "Payment",
+    "PaymentAllocation",
+    "PaymentMethod",
     "Permission",
     "Product",
     "ProductKind",
