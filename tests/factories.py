@@ -7,10 +7,13 @@ from typing import Any
 
 from domain.access import SYSTEM, Actor
 from domain.db import transaction
-from domain.models import GeoLevel, GeoNode, User
+from domain.inputs import business_today
+from domain.models import GeoLevel, GeoNode, MoveKind, Order, OrderTier, User
 from domain.models.parties import Party, PartyKind
 from domain.models.products import Product, ProductKind
+from domain.services import stock
 from domain.services.access import load_actor
+from domain.services.orders import submit_order
 from domain.services.parties import create_party
 from domain.services.products import create_product, set_recipe
 from domain.services.users import create_user
@@ -98,3 +101,39 @@ class Factories:
         return create_party(SYSTEM, kind=kind, code=code or f"{kind.value[:3].upper()}{n:04d}",
                             name=name or f"{kind.value.title()} {n}", territory_code=territory.code,
                             distributor_code=distributor.code if distributor else None, **fields)
+
+    # ---- stock and sales -----------------------------------------------------------------------------------------
+
+    def stock(self, location: Party, product: Product, qty: Decimal | str, *, document: str = "OPENING") -> None:
+        """Put `qty` of `product` at `location` as opening stock (a RECEIPT move, today, in its own batch)."""
+        assert location.id is not None and product.id is not None
+        with transaction(SYSTEM) as tx:
+            stock.put(tx, location_id=location.id, product_id=product.id, qty=Decimal(str(qty)),
+                      kind=MoveKind.RECEIPT, document=document, business_date=business_today())
+
+    def sales_chain(self, *, credit_limit: str = "1000000", stock: str = "100") -> dict[str, Any]:
+        """Geography (Rift and Nairobi regions), a factory in Nakuru, a distributor and a retailer in each region,
+        White Bread 400g (KES 40 / 45 / 50) with `stock` loaves at the factory, every party with `credit_limit`."""
+        geo = self.geography()
+        factory = self.party(PartyKind.FACTORY, geo["nakuru_town"], name="Nakuru Factory")
+        dist = self.party(PartyKind.DISTRIBUTOR, geo["nakuru_town"], name="Rift Distributors",
+                          credit_limit=credit_limit, payment_terms_days=30)
+        shop = self.party(PartyKind.RETAILER, geo["nakuru_town"], name="Mama Njeri Shop", distributor=dist,
+                          credit_limit=credit_limit, payment_terms_days=7)
+        dist2 = self.party(PartyKind.DISTRIBUTOR, geo["westlands"], name="Westlands Distributors",
+                           credit_limit=credit_limit, payment_terms_days=30)
+        shop2 = self.party(PartyKind.RETAILER, geo["westlands"], name="Westlands Kiosk", distributor=dist2,
+                           credit_limit=credit_limit, payment_terms_days=7)
+        bread = self.product("WB-400", name="White Bread 400g", shelf_life_days=4)
+        if Decimal(stock) > 0:
+            self.stock(factory, bread, stock)
+        return {"geo": geo, "factory": factory, "distributor": dist, "retailer": shop, "distributor2": dist2,
+                "retailer2": shop2, "bread": bread}
+
+    def order(self, actor: Actor, tier: OrderTier | str, customer: Party, lines: list[tuple[Product, str]], *,
+              factory: Party | None = None, reference: str | None = None, **fields: Any) -> Order:
+        """An order through `submit_order` ([(product, qty), …]); a fresh client reference unless given."""
+        return submit_order(
+            actor, tier=tier, customer_id=customer.id or 0, seller_id=factory.id if factory else None,
+            lines=[{"product_id": p.id, "qty": q} for p, q in lines],
+            client_reference=reference or f"test-{next(_seq)}", **fields)
