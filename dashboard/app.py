@@ -8,9 +8,10 @@ from importlib.metadata import PackageNotFoundError, version
 from fastapi.responses import JSONResponse
 from nicegui import app, run, ui
 
+from dashboard import live
 from dashboard.navigation import discover_pages
-from domain import db
-from domain.config import get_settings, reload_settings, resolve_secret_key
+from domain import db, events_remote
+from domain.config import get_settings, reload_settings, resolve_database_url, resolve_secret_key
 from domain.services.health import database_ok
 
 try:
@@ -32,7 +33,16 @@ def build() -> None:
     for page in discover_pages():
         ui.page(page.path, title=f"{page.label or 'Chesanto'} · Chesanto Operations")(page.builder)
     app.get("/health/", include_in_schema=False)(health)
+    app.on_startup(live.start)
+    app.on_startup(_listen_to_other_processes)
+    app.on_shutdown(live.stop)
+    app.on_shutdown(events_remote.stop_listening)
     app.on_shutdown(db.dispose)
+
+
+def _listen_to_other_processes() -> None:
+    """On PostgreSQL, hear the events other app processes commit (LISTEN/NOTIFY); nothing to do on SQLite."""
+    events_remote.start_listening(resolve_database_url(get_settings()))
 
 
 def serve() -> None:

@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlmodel import Session, SQLModel
 
 from domain.access import Actor
@@ -131,12 +131,21 @@ def transaction(actor: Actor, *, source_ip: str | None = None) -> Iterator[Tx]:
         tx = Tx(session=session, actor=actor, source_ip=source_ip)
         try:
             yield tx
+            if tx.events and session.get_bind().dialect.name == "postgresql":
+                _notify(session, tx.events)  # delivered to other processes only if the commit succeeds
             session.commit()
         except BaseException:
             session.rollback()
             raise
     for queued in tx.events:
         bus.publish(queued)
+
+
+def _notify(session: Session, events: list[DomainEvent]) -> None:
+    from domain.events_remote import CHANNEL, payload
+
+    for queued in events:
+        session.execute(text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": payload(queued)})
 
 
 @contextmanager

@@ -5,13 +5,13 @@ The day's cards follow other people's postings live: the domain bus reports `pro
 and each open page reloads (once, debounced) when one lands on the day and inside the area it shows.
 """
 
-import asyncio
 from datetime import date
 from decimal import Decimal
 
 from fastapi.responses import RedirectResponse
-from nicegui import background_tasks, run, ui
+from nicegui import run, ui
 
+from dashboard import live
 from dashboard.auth import signed_in
 from dashboard.components.data_table import data_table
 from dashboard.components.production_form import ProductionForm
@@ -19,7 +19,7 @@ from dashboard.layout import frame
 from dashboard.navigation import Page
 from domain.access import Actor
 from domain.errors import DomainError, ValidationFailed
-from domain.events import DomainEvent, bus
+from domain.events import DomainEvent
 from domain.formatting import format_date, format_money, format_quantity
 from domain.models.production import ProductionLog, ProductionStatus
 from domain.services.production import (
@@ -61,7 +61,6 @@ class DayView:
 
     def __init__(self, actor: Actor, holder: ui.column, day: date) -> None:
         self.actor, self.holder, self.day = actor, holder, day
-        self._pending = False
         self._dialog: ui.dialog | None = None
 
     async def load(self) -> None:
@@ -159,26 +158,11 @@ class DayView:
     # --- live: other people's postings ---------------------------------------------------------------------------
 
     def follow(self) -> None:
-        """Reload when a production event lands on this day inside the area shown (called in the page's context)."""
-        loop = asyncio.get_running_loop()
+        """Reload when a production event lands on this day inside the area shown (once per burst)."""
+        live.follow(self.actor, ("production.",), self._heard)
 
-        def heard(event: DomainEvent) -> None:  # runs on the publisher's thread
-            if (event.name.startswith("production.") and event.data.get("business_date") == self.day.isoformat()
-                    and self.actor.sees(event.scope_path) and not loop.is_closed()):
-                loop.call_soon_threadsafe(self._soon)
-
-        stop = bus.subscribe(heard)
-        ui.context.client.on_delete(stop)
-
-    def _soon(self) -> None:
-        if not self._pending and not self.holder.is_deleted:
-            self._pending = True
-            background_tasks.create(self._reload_later(), name="production-day-reload")
-
-    async def _reload_later(self) -> None:
-        await asyncio.sleep(0.3)
-        self._pending = False
-        if not self.holder.is_deleted:
+    async def _heard(self, events: list[DomainEvent]) -> None:
+        if any(e.data.get("business_date") == self.day.isoformat() for e in events) and not self.holder.is_deleted:
             await self.load()
 
 

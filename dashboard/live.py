@@ -1,0 +1,71 @@
+"""Live pages: domain events (after commit, from this process or — on PostgreSQL — another one) pushed to every
+open page that may see them.
+
+One bus subscription per process forwards each event onto the event loop as a NiceGUI `Event`; a page follows it
+with `follow(...)`, which filters by event name and by the viewer's area and calls the page back once per burst
+(debounced), in the page's own context. Nothing polls the database.
+"""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from nicegui import Event, background_tasks, ui
+
+from domain.access import Actor
+from domain.events import DomainEvent, bus
+
+domain_events: Event[DomainEvent] = Event()
+_state: dict[str, object] = {}
+
+
+def start() -> None:
+    """Forward the domain bus onto this process's event loop (called at app startup)."""
+    if "unsubscribe" in _state:
+        return
+    loop = asyncio.get_running_loop()
+
+    def forward(event: DomainEvent) -> None:  # runs on the committing thread
+        if not loop.is_closed():
+            loop.call_soon_threadsafe(domain_events.emit, event)
+
+    _state["unsubscribe"] = bus.subscribe(forward)
+
+
+def stop() -> None:
+    unsubscribe = _state.pop("unsubscribe", None)
+    if callable(unsubscribe):
+        unsubscribe()
+
+
+@dataclass
+class _Follower:
+    actor: Actor
+    prefixes: tuple[str, ...]
+    on_change: Callable[[list[DomainEvent]], Awaitable[None] | None]
+    delay: float
+    pending: list[DomainEvent] = field(default_factory=list)
+
+    def heard(self, event: DomainEvent) -> None:
+        if not event.name.startswith(self.prefixes) or not self.actor.sees(event.scope_path):
+            return
+        self.pending.append(event)
+        if len(self.pending) == 1:
+            background_tasks.create(self._flush(), name="live-refresh")
+
+    async def _flush(self) -> None:
+        await asyncio.sleep(self.delay)
+        burst, self.pending = self.pending, []
+        result = self.on_change(burst)
+        if asyncio.iscoroutine(result):
+            await result
+
+
+def follow(actor: Actor, prefixes: tuple[str, ...], on_change: Callable[[list[DomainEvent]], Awaitable[None] | None],
+           *, delay: float = 0.25) -> None:
+    """Call `on_change(events)` in this page's context when events named with one of `prefixes` land inside the
+    actor's area — at most once per `delay` seconds. Unsubscribed when the page's client goes away."""
+    follower = _Follower(actor, prefixes, on_change, delay)
+    with ui.context.client:
+        domain_events.subscribe(follower.heard)
+
