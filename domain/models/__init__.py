@@ -19,6 +19,7 @@ from domain.models.inventory import MoveKind, StockBalance, StockBatch, StockMov
 from domain.models.parties import Party, PartyKind
 from domain.models.production import ProductionLog, ProductionStatus, RejectReason, Shift
 from domain.models.products import Product, ProductKind, RecipeLine
+from domain.models.rollups import PaymentsDaily, ProductionDaily, SalesDaily
 from domain.models.sales import Order, OrderLine, OrderStatus, OrderStatusChange, OrderTier
 from domain.models.sequences import DocumentSequence
 from domain.models.users import Permission, Role, RolePermission, User
@@ -46,15 +47,18 @@ __all__ = [
     "Payment",
     "PaymentAllocation",
     "PaymentMethod",
+    "PaymentsDaily",
     "Permission",
     "Product",
     "ProductKind",
+    "ProductionDaily",
     "ProductionLog",
     "ProductionStatus",
     "RecipeLine",
     "RejectReason",
     "Role",
     "RolePermission",
+    "SalesDaily",
     "Shift",
     "StockBalance",
     "StockBatch",

@@ -81,6 +81,7 @@ class Order(Timestamped, table=True):
     confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     dispatched_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    delivered_on: date | None = Field(default=None, index=True)  # the business date of delivery (tertiary: sale)
     cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     cancel_reason: str | None = Field(default=None, max_length=200)
 
