@@ -110,6 +110,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"  {login.username:<14} {login.full_name:<18} {login.role}{where}")
     if args.no_serve:
         return 0
+    if args.simulate:
+        from domain.demo.simulate import Simulator
+
+        Simulator(interval=args.every).start()
+        print(f"Simulating the company's day: one production, order, payment or expense every {args.every:g} s.")
     return cmd_serve(args)
 
 
@@ -158,6 +163,10 @@ def build_parser() -> argparse.ArgumentParser:
                     "`chesanto seed --scale demo`; whatever exists is kept) and print the demo logins, among them "
                     "one regional sales login per region (sales.<region code>). Never in production.")
     demo.add_argument("--no-serve", action="store_true", help="set up and print the logins, then exit")
+    demo.add_argument("--simulate", action="store_true",
+                      help="while serving, keep posting realistic production, orders, payments and expenses")
+    demo.add_argument("--every", type=float, default=3.0, metavar="SECONDS",
+                      help="seconds between simulated steps (default 3)")
     demo.set_defaults(func=cmd_demo)
 
     seed = commands.add_parser(
