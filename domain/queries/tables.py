@@ -64,8 +64,17 @@ def _ordered(query: Select[Any], sub: Subquery, source: TableSource, sort: str |
         sort, descending = source.default_sort, source.default_descending
     keys = [sort] if sort and sort != source.row_key else []
     keys.append(source.row_key)
-    # Blanks last in both directions, the same on SQLite and PostgreSQL (their defaults differ).
-    return query.order_by(*((sub.c[k].desc() if descending else sub.c[k].asc()).nulls_last() for k in keys))
+    # Blanks last in both directions, the same on SQLite and PostgreSQL (their defaults differ). The row key and
+    # NOT NULL dates and numbers (never from an outer join: those are names) get a plain ORDER BY, which lets
+    # PostgreSQL walk an index backwards for newest-first lists.
+    ordered = []
+    for k in keys:
+        term = sub.c[k].desc() if descending else sub.c[k].asc()
+        spec = source.column(k)
+        never_blank = k == source.row_key or (
+            spec is not None and spec.kind not in ("text", "choice") and not getattr(sub.c[k], "nullable", True))
+        ordered.append(term if never_blank else term.nulls_last())
+    return query.order_by(*ordered)
 
 
 def page_rows(
