@@ -85,6 +85,10 @@ class Payment(Timestamped, table=True):
         # An M-Pesa transaction code is used once.
         sa.Index("uq_payment_mpesa_reference", "reference", unique=True,
                  sqlite_where=sa.text("method = 'mpesa'"), postgresql_where=sa.text("method = 'mpesa'")),
+        # A customer's last payment, and the payments still holding credit (receivables, the credit check).
+        sa.Index("ix_payment_customer_received", "customer_id", "received_on"),
+        sa.Index("ix_payment_unallocated", "customer_id",
+                 sqlite_where=sa.text("allocated < amount"), postgresql_where=sa.text("allocated < amount")),
         sa.CheckConstraint("amount > 0", name="amount_positive"),
         sa.CheckConstraint("allocated >= 0 AND allocated <= amount", name="allocated_within_amount"),
     )
