@@ -10,7 +10,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from nicegui import Event, background_tasks, ui
+from nicegui import Client, Event, background_tasks, ui
 
 from domain.access import Actor
 from domain.events import DomainEvent, bus
@@ -38,8 +38,15 @@ def stop() -> None:
         unsubscribe()
 
 
+def visible_to(actor: Actor, event: DomainEvent) -> bool:
+    """Is the event inside the actor's area: where it happened or, for orders, where the seller is."""
+    return actor.sees(event.scope_path) or (
+        isinstance(seller := event.data.get("seller_path"), str) and actor.sees(seller))
+
+
 @dataclass
 class _Follower:
+    client: Client
     actor: Actor
     prefixes: tuple[str, ...]
     on_change: Callable[[list[DomainEvent]], Awaitable[None] | None]
@@ -47,7 +54,7 @@ class _Follower:
     pending: list[DomainEvent] = field(default_factory=list)
 
     def heard(self, event: DomainEvent) -> None:
-        if not event.name.startswith(self.prefixes) or not self.actor.sees(event.scope_path):
+        if not event.name.startswith(self.prefixes) or not visible_to(self.actor, event):
             return
         self.pending.append(event)
         if len(self.pending) == 1:
@@ -56,16 +63,20 @@ class _Follower:
     async def _flush(self) -> None:
         await asyncio.sleep(self.delay)
         burst, self.pending = self.pending, []
-        result = self.on_change(burst)
-        if asyncio.iscoroutine(result):
-            await result
+        if self.client.is_deleted:  # the page closed while the burst gathered
+            return
+        with self.client:
+            result = self.on_change(burst)
+            if asyncio.iscoroutine(result):
+                await result
 
 
 def follow(actor: Actor, prefixes: tuple[str, ...], on_change: Callable[[list[DomainEvent]], Awaitable[None] | None],
            *, delay: float = 0.25) -> None:
     """Call `on_change(events)` in this page's context when events named with one of `prefixes` land inside the
     actor's area — at most once per `delay` seconds. Unsubscribed when the page's client goes away."""
-    follower = _Follower(actor, prefixes, on_change, delay)
-    with ui.context.client:
+    client = ui.context.client
+    follower = _Follower(client, actor, prefixes, on_change, delay)
+    with client:
         domain_events.subscribe(follower.heard)
 

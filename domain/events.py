@@ -37,6 +37,10 @@ class EventBus:
 
         return unsubscribe
 
+    def is_subscribed(self, listener: Listener) -> bool:
+        with self._lock:
+            return listener in self._listeners
+
     def publish(self, event: DomainEvent) -> None:
         with self._lock:
             listeners = list(self._listeners)

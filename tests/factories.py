@@ -137,3 +137,50 @@ class Factories:
             actor, tier=tier, customer_id=customer.id or 0, seller_id=factory.id if factory else None,
             lines=[{"product_id": p.id, "qty": q} for p, q in lines],
             client_reference=reference or f"test-{next(_seq)}", **fields)
+
+    def order_through(self, order: Order, status: str, *, actor: Actor = SYSTEM, business_date: Any = None) -> Order:
+        """Take an order on from where it is through the lifecycle to `status` ("confirmed", "dispatched",
+        "delivered" or "cancelled") by `actor` (default: the system: company-wide, every permission)."""
+        from domain.models import OrderStatus
+        from domain.services import orders
+
+        assert order.id is not None
+        target = OrderStatus(status)
+        if target is OrderStatus.CANCELLED:
+            return orders.cancel_order(actor, order_id=order.id, reason="Test: no longer wanted")
+        steps = {OrderStatus.DRAFT: lambda: orders.confirm_order(actor, order_id=order.id or 0),
+                 OrderStatus.CONFIRMED: lambda: orders.dispatch_order(actor, order_id=order.id or 0,
+                                                                      business_date=business_date),
+                 OrderStatus.DISPATCHED: lambda: orders.deliver_order(actor, order_id=order.id or 0,
+                                                                      business_date=business_date)}
+        while order.status is not target:
+            if order.status not in steps:
+                raise ValueError(f"{order.number} is {order.status.value}: it cannot be taken to {status}")
+            order = steps[order.status]()
+        return order
+
+    def invoice(self, chain: dict[str, Any], customer: Party, qty: str = "10", *, issued_on: Any = None,
+                actor: Actor = SYSTEM) -> Any:
+        """An invoice issued by a real delivery: `customer` orders `qty` of the chain's bread (a distributor from the
+        chain's factory, a retailer from its distributor, which is given the stock first), and the order is
+        confirmed, dispatched and delivered on `issued_on` (default today). Returns the Invoice."""
+        from domain.db import reading
+        from domain.queries import orders as orders_q
+        from domain.queries import parties as parties_q
+
+        factory = None
+        tier = OrderTier.SECONDARY if customer.kind == PartyKind.RETAILER else OrderTier.PRIMARY
+        if tier is OrderTier.PRIMARY:
+            factory = chain["factory"]
+        else:
+            with reading() as session:
+                seller = parties_q.party_by_id(session, customer.parent_distributor_id or 0)
+            assert seller is not None
+            self.stock(seller, chain["bread"], qty)
+        order = self.order(actor, tier, customer, [(chain["bread"], qty)], factory=factory,
+                           **({"order_date": issued_on} if issued_on is not None else {}))
+        order = self.order_through(order, "delivered", actor=actor, business_date=issued_on)
+        with reading() as session:
+            invoice = orders_q.invoice_of(session, order.id or 0)
+        assert invoice is not None
+        return invoice

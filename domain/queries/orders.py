@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, literal, select, type_coerce
 from sqlmodel import Session, col
@@ -73,13 +73,22 @@ def _sum(expr: Any) -> Any:
     return type_coerce(func.coalesce(func.sum(expr), literal(0)), Money())
 
 
-def dispatched_portions(session: Session, number: str) -> list[tuple[int, Decimal, StockBatch | None]]:
-    """What the dispatch of order `number` took: (product, quantity, batch it came from), in move order."""
+class Portion(NamedTuple):
+    """Part of what a dispatch took: one product from one batch (None: not batch-tracked), on its business date."""
+
+    product_id: int
+    qty: Decimal
+    batch: StockBatch | None
+    business_date: date
+
+
+def dispatched_portions(session: Session, number: str) -> list[Portion]:
+    """What the dispatch of order `number` took, in move order (positive quantities)."""
     rows = session.execute(
         select(StockMove, StockBatch).outerjoin(StockBatch, col(StockBatch.id) == col(StockMove.batch_id))
         .where(StockMove.document == number, StockMove.kind == MoveKind.DISPATCH)
         .order_by(col(StockMove.id))).all()
-    return [(move.product_id, -move.qty, batch) for move, batch in rows]
+    return [Portion(move.product_id, -move.qty, batch, move.business_date) for move, batch in rows]
 
 
 def references_taken(session: Session, references: Iterable[str]) -> set[str]:

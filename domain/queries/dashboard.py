@@ -1,0 +1,284 @@
+"""SQL for the executive dashboard: sums over the daily rollups (sales, production, payments) and over the small
+tables (order headers of one day, open invoices, stock balances and batches, geography, factories, products).
+Never a scan of order lines.
+
+Every function takes `prefix`: the geography path the figures are limited to (the chosen node, or the viewer's
+scope, "/" for the whole company — the service has checked it is inside the viewer's area).
+"""
+
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, func, select
+
+from domain.models import (
+    GeoNode,
+    Invoice,
+    Order,
+    OrderStatus,
+    OrderTier,
+    Party,
+    PartyKind,
+    Product,
+    ProductKind,
+    StockBalance,
+    StockBatch,
+)
+from domain.models.rollups import PaymentsDaily, ProductionDaily, SalesDaily
+from domain.queries.payments import OPEN_INVOICE
+from domain.types import Money
+
+Bucket = tuple[str, int | None, int | None]  # (key, fewest days overdue, most days overdue), inclusive
+
+
+def _under(column: Any, prefix: str) -> sa.ColumnElement[bool]:
+    return sa.true() if prefix == "/" else column.startswith(prefix, autoescape=True)
+
+
+def _raw(column: Any) -> Any:
+    """The stored integer behind a fixed-point column."""
+    return sa.type_coerce(column, sa.BigInteger)
+
+
+def _in_category(product_column: Any, category: str | None) -> sa.ColumnElement[bool]:
+    if category is None:
+        return sa.true()
+    return product_column.in_(select(Product.id).where(Product.category == category))
+
+
+# ---- sales (rollup_sales_daily) -----------------------------------------------------------------------------------
+
+
+def sales_by_day(session: Session, *, prefix: str, date_from: date, date_to: date, category: str | None
+                 ) -> list[tuple[date, OrderTier, Decimal, Decimal]]:
+    """(day, tier, ordered amount, delivered amount) per day and tier."""
+    rows = session.execute(
+        select(col(SalesDaily.day), col(SalesDaily.tier), func.sum(col(SalesDaily.ordered_amount)),
+               func.sum(col(SalesDaily.delivered_amount)))
+        .where(_under(col(SalesDaily.territory_path), prefix), col(SalesDaily.day) >= date_from,
+               col(SalesDaily.day) <= date_to, _in_category(col(SalesDaily.product_id), category))
+        .group_by(col(SalesDaily.day), col(SalesDaily.tier)))
+    return [(day, OrderTier(tier), ordered or Decimal(0), delivered or Decimal(0)) for day, tier, ordered, delivered
+            in rows]
+
+
+def sales_by_place(session: Session, *, prefix: str, date_from: date, date_to: date, category: str | None
+                   ) -> list[tuple[str, OrderTier, Decimal]]:
+    """(territory path, tier, delivered amount) per place and tier."""
+    rows = session.execute(
+        select(col(SalesDaily.territory_path), col(SalesDaily.tier), func.sum(col(SalesDaily.delivered_amount)))
+        .where(_under(col(SalesDaily.territory_path), prefix), col(SalesDaily.day) >= date_from,
+               col(SalesDaily.day) <= date_to, _in_category(col(SalesDaily.product_id), category))
+        .group_by(col(SalesDaily.territory_path), col(SalesDaily.tier)))
+    return [(path, OrderTier(tier), amount or Decimal(0)) for path, tier, amount in rows]
+
+
+def top_products(session: Session, *, prefix: str, date_from: date, date_to: date, category: str | None,
+                 tiers: Sequence[OrderTier], limit: int) -> list[tuple[str, Decimal, Decimal]]:
+    """(product name, delivered quantity, delivered amount) of the best-selling products in `tiers`, largest first."""
+    amount = func.sum(col(SalesDaily.delivered_amount))
+    rows = session.execute(
+        select(col(Product.name), func.sum(col(SalesDaily.delivered_qty)), amount)
+        .join(Product, col(Product.id) == col(SalesDaily.product_id))
+        .where(_under(col(SalesDaily.territory_path), prefix), col(SalesDaily.day) >= date_from,
+               col(SalesDaily.day) <= date_to, col(SalesDaily.tier).in_(list(tiers)),
+               *([Product.category == category] if category else []))
+        .group_by(col(Product.id), col(Product.name))
+        .having(amount > 0)
+        .order_by(amount.desc(), col(Product.name))
+        .limit(limit))
+    return [(name, qty or Decimal(0), total or Decimal(0)) for name, qty, total in rows]
+
+
+def orders_on(session: Session, *, prefix: str, day: date) -> int:
+    """Orders (all tiers, headers only) dated `day`, cancelled ones left out."""
+    return int(session.execute(
+        select(func.count()).select_from(Order)
+        .where(col(Order.order_date) == day, col(Order.status) != OrderStatus.CANCELLED,
+               _under(col(Order.territory_path), prefix))).scalar_one())
+
+
+# ---- production (rollup_production_daily) -------------------------------------------------------------------------
+
+
+def production_by_day(session: Session, *, prefix: str, date_from: date, date_to: date, factory_id: int | None,
+                      category: str | None) -> list[tuple[date, int, Decimal, Decimal, Decimal, Decimal]]:
+    """(day, factory id, planned, good, rejected, waste cost) per day and factory."""
+    rows = session.execute(
+        select(col(ProductionDaily.day), col(ProductionDaily.factory_id), func.sum(col(ProductionDaily.planned_qty)),
+               func.sum(col(ProductionDaily.good_qty)), func.sum(col(ProductionDaily.rejected_qty)),
+               func.sum(col(ProductionDaily.waste_cost)))
+        .where(_under(col(ProductionDaily.territory_path), prefix), col(ProductionDaily.day) >= date_from,
+               col(ProductionDaily.day) <= date_to, _in_category(col(ProductionDaily.product_id), category),
+               *([ProductionDaily.factory_id == factory_id] if factory_id is not None else []))
+        .group_by(col(ProductionDaily.day), col(ProductionDaily.factory_id)))
+    zero = Decimal(0)
+    return [(day, factory, planned or zero, good or zero, rejected or zero, waste or zero)
+            for day, factory, planned, good, rejected, waste in rows]
+
+
+# ---- money received and owed --------------------------------------------------------------------------------------
+
+
+def payments_on(session: Session, *, prefix: str, days: Iterable[date]) -> dict[date, Decimal]:
+    """Money received per day, for the given days."""
+    rows = session.execute(
+        select(col(PaymentsDaily.day), func.sum(col(PaymentsDaily.amount)))
+        .where(_under(col(PaymentsDaily.territory_path), prefix), col(PaymentsDaily.day).in_(list(days)))
+        .group_by(col(PaymentsDaily.day)))
+    return {day: amount or Decimal(0) for day, amount in rows}
+
+
+def _aged(as_of: date, low: int | None, high: int | None) -> sa.ColumnElement[bool]:
+    """Days overdue (as_of − due date) between low and high, as a range on the due date."""
+    due = col(Invoice.due_date)
+    bounds = []
+    if low is not None:
+        bounds.append(due <= sa.literal(as_of - timedelta(days=low), sa.Date))
+    if high is not None:
+        bounds.append(due >= sa.literal(as_of - timedelta(days=high), sa.Date))
+    return sa.and_(*bounds) if bounds else sa.true()
+
+
+def receivables_by_place(session: Session, *, prefix: str, as_of: date, buckets: Sequence[Bucket]
+                         ) -> list[dict[str, Any]]:
+    """Per territory path: outstanding (unpaid balance of open invoices), overdue, and each ageing bucket."""
+    owed = col(Invoice.amount) - col(Invoice.paid)
+    query = (
+        select(col(Invoice.territory_path).label("path"),
+               sa.type_coerce(func.sum(owed), Money()).label("outstanding"),
+               sa.type_coerce(func.sum(sa.case((col(Invoice.due_date) < sa.literal(as_of, sa.Date), owed), else_=0)),
+                              Money()).label("overdue"),
+               *(sa.type_coerce(func.sum(sa.case((_aged(as_of, low, high), owed), else_=0)), Money()).label(key)
+                 for key, low, high in buckets))
+        .where(col(Invoice.status).in_(OPEN_INVOICE), _under(col(Invoice.territory_path), prefix))
+        .group_by(col(Invoice.territory_path)))
+    return [dict(row) for row in session.execute(query).mappings()]
+
+
+# ---- stock (stock_balance, stock_batch) ---------------------------------------------------------------------------
+
+
+def _at_cost(qty: Any) -> Any:
+    """qty (thousandths) × standard cost (cents), rounded to cents per row."""
+    return (_raw(qty) * _raw(Product.standard_cost) + sa.literal_column("500")) // sa.literal_column("1000")
+
+
+def _stock_where(prefix: str, factory_id: int | None, category: str | None, location: Any) -> list[Any]:
+    return [_under(col(Party.territory_path), prefix), *([location == factory_id] if factory_id is not None else []),
+            *([Product.category == category] if category else [])]
+
+
+def stock_value(session: Session, *, prefix: str, factory_id: int | None, category: str | None
+                ) -> tuple[Decimal, Decimal]:
+    """(value of all stock, value of finished goods) at standard cost, at locations inside `prefix`."""
+    value = _at_cost(col(StockBalance.qty))
+    finished = sa.case((Product.kind == ProductKind.FINISHED, value), else_=0)
+    total, goods = session.execute(
+        select(sa.type_coerce(func.coalesce(func.sum(value), 0), Money()),
+               sa.type_coerce(func.coalesce(func.sum(finished), 0), Money()))
+        .select_from(StockBalance)
+        .join(Party, col(Party.id) == col(StockBalance.location_id))
+        .join(Product, col(Product.id) == col(StockBalance.product_id))
+        .where(col(StockBalance.qty) > 0, *_stock_where(prefix, factory_id, category, col(StockBalance.location_id)))
+    ).one()
+    return total, goods
+
+
+# Reorder levels are kept where stock is replenished in bulk: factories and distributors (not retailers' shelves).
+REORDERED_AT = (PartyKind.FACTORY, PartyKind.DISTRIBUTOR)
+
+
+def _low() -> list[Any]:
+    return [col(Product.reorder_level) > 0, col(StockBalance.qty) < col(Product.reorder_level),
+            col(Party.kind).in_(REORDERED_AT)]
+
+
+def below_reorder_counts(session: Session, *, prefix: str, factory_id: int | None, category: str | None
+                         ) -> tuple[int, int]:
+    """(products, stock positions) below their reorder level at factories and distributors inside `prefix`."""
+    products, positions = session.execute(
+        select(func.count(sa.distinct(col(StockBalance.product_id))), func.count())
+        .select_from(StockBalance)
+        .join(Party, col(Party.id) == col(StockBalance.location_id))
+        .join(Product, col(Product.id) == col(StockBalance.product_id))
+        .where(*_low(), *_stock_where(prefix, factory_id, category, col(StockBalance.location_id)))).one()
+    return int(products), int(positions)
+
+
+def stock_against_reorder(session: Session, *, prefix: str, factory_id: int | None, category: str | None,
+                          limit: int) -> list[tuple[str, str, Decimal, Decimal]]:
+    """(product, location, on hand, reorder level) of the factory and distributor positions lowest against their
+    reorder level."""
+    ratio = _raw(StockBalance.qty) * 1000 // _raw(Product.reorder_level)
+    rows = session.execute(
+        select(col(Product.name), col(Party.name), col(StockBalance.qty), col(Product.reorder_level))
+        .select_from(StockBalance)
+        .join(Party, col(Party.id) == col(StockBalance.location_id))
+        .join(Product, col(Product.id) == col(StockBalance.product_id))
+        .where(col(Product.reorder_level) > 0, col(Party.is_active).is_(True), col(Party.kind).in_(REORDERED_AT),
+               *_stock_where(prefix, factory_id, category, col(StockBalance.location_id)))
+        .order_by(ratio, col(Product.name), col(Party.name))
+        .limit(limit))
+    return [(product, place, qty, level) for product, place, qty, level in rows]
+
+
+def expiring_value(session: Session, *, prefix: str, factory_id: int | None, category: str | None, today: date,
+                   within_days: int) -> tuple[Decimal, Decimal]:
+    """(value of batches expiring within `within_days` of `today` or already expired, value of the expired ones)."""
+    value = _at_cost(col(StockBatch.qty))
+    expires = col(StockBatch.expires_on)
+    expired = sa.case((expires < sa.literal(today, sa.Date), value), else_=0)
+    total, gone = session.execute(
+        select(sa.type_coerce(func.coalesce(func.sum(value), 0), Money()),
+               sa.type_coerce(func.coalesce(func.sum(expired), 0), Money()))
+        .select_from(StockBatch)
+        .join(Party, col(Party.id) == col(StockBatch.location_id))
+        .join(Product, col(Product.id) == col(StockBatch.product_id))
+        .where(col(StockBatch.qty) > 0, expires.is_not(None),
+               expires <= sa.literal(today + timedelta(days=within_days), sa.Date),
+               *_stock_where(prefix, factory_id, category, col(StockBatch.location_id)))).one()
+    return total, gone
+
+
+# ---- the small tables: places, factories, categories --------------------------------------------------------------
+
+
+def node(session: Session, node_id: int) -> GeoNode | None:
+    return session.get(GeoNode, node_id)
+
+
+def nodes_by_id(session: Session, ids: Iterable[int]) -> dict[int, GeoNode]:
+    wanted = list(set(ids))
+    if not wanted:
+        return {}
+    return {n.id or 0: n for n in session.exec(select(GeoNode).where(col(GeoNode.id).in_(wanted)))}
+
+
+def children(session: Session, *, parent_id: int | None) -> list[GeoNode]:
+    """The nodes directly under `parent_id` (the top level for None), by name."""
+    parent = col(GeoNode.parent_id)
+    return list(session.exec(select(GeoNode).where(parent.is_(None) if parent_id is None else parent == parent_id)
+                             .order_by(func.lower(GeoNode.name))))
+
+
+def factories(session: Session, *, prefix: str) -> list[Party]:
+    return list(session.exec(
+        select(Party).where(Party.kind == PartyKind.FACTORY, _under(col(Party.territory_path), prefix))
+        .order_by(func.lower(Party.name))))
+
+
+def factory_names(session: Session, ids: Iterable[int]) -> dict[int, str]:
+    wanted = list(set(ids))
+    if not wanted:
+        return {}
+    return {pid: name for pid, name in session.execute(select(Party.id, Party.name).where(col(Party.id).in_(wanted)))}
+
+
+def categories(session: Session) -> list[str]:
+    """Categories of finished goods (what the dashboard's figures are about), by name."""
+    return list(session.exec(select(Product.category).where(Product.kind == ProductKind.FINISHED).distinct()
+                             .order_by(Product.category)))
