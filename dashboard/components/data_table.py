@@ -182,6 +182,8 @@ class DataTable(ui.column):
         noun = "row" if page.total_rows == 1 else "rows"
         shown = f" (showing {first:,}–{last:,})" if page.total_rows > len(page.rows) else ""
         self.count_label.text = f"{page.total_rows:,} {noun}{shown}"
+        if self.export is not None:
+            self.export.rows_known(page.total_rows)
 
     @property
     def totals(self) -> dict[str, str]:
@@ -192,6 +194,6 @@ class DataTable(ui.column):
 def data_table(actor: Actor, source: TableSource, *, page_size: int = 25,
                on_row_click: RowClick | None = None) -> DataTable:
     """The list of `source` for `actor`: filter bar, paged and sorted in SQL, formatted cells, a totals row of the
-    filtered rows, the row count, and Export CSV / XLSX for roles with exports.run. Create it inside a page; it
+    filtered rows, the row count, and Export CSV / XLSX / PDF for roles with exports.run. Create it inside a page; it
     loads its first page once the browser is connected. `on_row_click(row)` gets the row's raw values."""
     return DataTable(actor, source, page_size=page_size, on_row_click=on_row_click)

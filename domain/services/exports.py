@@ -1,41 +1,42 @@
-"""Exporting exactly the rows a user's filters select (every page) to CSV or XLSX, streamed, never truncated."""
+"""Exporting exactly the rows a user's filters select (every page, in the table's order) to CSV, XLSX or PDF.
 
-import csv
-import re
+The rows are streamed from the database in chunks (a server-side cursor on PostgreSQL) straight into the file, so
+memory stays flat however many rows there are. The count, the totals and the rows are read in one snapshot (one
+read transaction on SQLite, REPEATABLE READ on PostgreSQL), so the row count and totals the file states are those
+of the rows it holds; a file that would hold a different number of rows than it states is refused, never handed
+out. Nothing is ever cut short: an XLSX continues on another sheet past Excel's 1,048,576 rows, and a PDF of more
+than PDF_MAX_ROWS rows is refused up front with a message that points to CSV or XLSX.
+"""
+
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from sqlmodel import Session
 
 from domain.access import Actor
 from domain.db import reading, transaction
-from domain.errors import ValidationFailed
-from domain.formatting import format_datetime, local_time
+from domain.errors import Conflict, ValidationFailed
+from domain.exports.csv_file import write_csv
+from domain.exports.heading import ExportHeading
+from domain.exports.pdf_file import write_pdf
+from domain.exports.xlsx_file import SHEET_MAX_ROWS, write_xlsx
+from domain.formatting import local_time
 from domain.jsonsafe import json_safe
 from domain.models import AuditKind
 from domain.queries import tables as tables_q
-from domain.tables import Column, TableQuery, TableSource, choice_label, describe_filters, parse_filters
+from domain.tables import TableQuery, TableSource, describe_filters, parse_filters
 from domain.types import utcnow
 
-ExportFormat = Literal["csv", "xlsx"]
+ExportFormat = Literal["csv", "xlsx", "pdf"]
+FORMATS: tuple[ExportFormat, ...] = ("csv", "xlsx", "pdf")
 Progress = Callable[[int, int], None]
 
-XLSX_MAX_ROWS = 1_048_576  # Excel's hard limit per sheet
-_XLSX_EXTRA_ROWS = 6  # title, filters, exported by, header, totals, row count
-_PROGRESS_EVERY = 500
-_NUMBER_FORMATS = {"money": "#,##0.00", "quantity": "#,##0.000", "int": "#,##0",
-                   "date": "d mmm yyyy", "datetime": "d mmm yyyy hh:mm"}
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_ILLEGAL_XLSX = re.compile(r"[\000-\010\013\014\016-\037]")
-_BOLD = Font(bold=True)
+XLSX_MAX_ROWS = SHEET_MAX_ROWS  # rows per sheet; more rows continue on the next sheet
+PDF_MAX_ROWS = 10_000  # about 300 landscape pages, a few seconds to write; more rows: CSV or XLSX
+CHUNK_ROWS = tables_q.EXPORT_BATCH  # rows fetched from the database at a time, and how often progress is told
 
 
 @dataclass(frozen=True)
@@ -46,164 +47,94 @@ class ExportResult:
     filename: str  # what the browser should save it as: "audit-trail-2026-11-21.xlsx"
     totals: dict[str, Decimal]
     filters: str  # the filters in words
+    sheets: int | None = None  # XLSX: how many sheets the rows took
+    pages: int | None = None  # PDF: how many pages
 
 
 def export_filename(source: TableSource, fmt: str) -> str:
     return f"{source.name}-{local_time(utcnow()).date().isoformat()}.{fmt}"
 
 
+def pdf_refusal(rows: int) -> str | None:
+    """Why a PDF of `rows` rows is refused, or None when it is fine."""
+    if rows <= PDF_MAX_ROWS:
+        return None
+    return (f"{rows:,} rows are too many for a PDF (at most {PDF_MAX_ROWS:,}): export CSV or XLSX, "
+            "or narrow the filters")
+
+
 def export_table(
     actor: Actor, source: TableSource, query: TableQuery, fmt: ExportFormat, path: str | Path,
-    progress: Progress | None = None,
+    progress: Progress | None = None, *, chunk_rows: int | None = None,
 ) -> ExportResult:
     """Write every row the query's filters select (in its sort order, ignoring its page) to `path`.
 
-    Needs exports.run and the source's own permission; nothing is written without them. The file holds a header,
-    the rows, a totals row (when columns are summable) and the row count; an XLSX also a title with the filters.
-    `progress(done, expected)` is called from this thread as rows are written. Audited as export.run.
+    Needs exports.run and the source's own permission; nothing is written without them, for a filter the source
+    does not offer, or for a PDF above PDF_MAX_ROWS rows. `progress(done, expected)` is called from this thread
+    after every chunk of rows and once more when the file is complete. Audited as export.run.
     """
     actor.require("exports.run")
     actor.require(source.permission)
-    if fmt not in ("csv", "xlsx"):
-        raise ValidationFailed.field("Format", "choose CSV or XLSX")
+    if fmt not in FORMATS:
+        raise ValidationFailed.field("Format", "choose CSV, XLSX or PDF")
+    chunk = max(1, chunk_rows or CHUNK_ROWS)
     filters = parse_filters(source, query.filters)
     described = describe_filters(source, query.filters)
     target = Path(path)
+    sheets = pages = None
     try:
         with reading() as session:
-            expected, _ = tables_q.count_and_totals(session, source, actor, filters)
-            if fmt == "xlsx" and expected + _XLSX_EXTRA_ROWS > XLSX_MAX_ROWS:
-                raise ValidationFailed.field(
-                    "Export", f"{expected:,} rows do not fit in one Excel sheet; export CSV or narrow the filters")
-            rows = tables_q.stream_rows(session, source, actor, filters, sort=query.sort, descending=query.descending)
-            counted = _Counter(rows, source, expected, progress)
+            _one_snapshot(session)
+            expected, totals = tables_q.count_and_totals(session, source, actor, filters)
+            if fmt == "pdf" and (refusal := pdf_refusal(expected)) is not None:
+                raise ValidationFailed.field("Export", refusal)
+            heading = ExportHeading(title=source.title, filters=described, rows=expected, totals=totals,
+                                    exported_at=utcnow(), exported_by=actor.full_name)
+            rows = _Counted(tables_q.stream_rows(session, source, actor, filters, sort=query.sort,
+                                                 descending=query.descending, batch=chunk),
+                            expected, chunk, progress)
             if fmt == "csv":
-                _write_csv(target, source, counted)
+                write_csv(target, source.columns, rows, heading)
+            elif fmt == "xlsx":
+                sheets = write_xlsx(target, source.columns, rows, heading, sheet_rows=XLSX_MAX_ROWS)
             else:
-                _write_xlsx(target, source, counted, title=source.title, described=described, actor=actor)
+                pages = write_pdf(target, source.columns, rows, heading)
+        if rows.done != expected:  # cannot happen inside one snapshot; if it ever does, no wrong file goes out
+            raise Conflict(f"The rows changed while exporting ({expected:,} counted, {rows.done:,} read); "
+                           "please export again.")
     except BaseException:
         target.unlink(missing_ok=True)
         raise
     if progress is not None:
-        progress(counted.done, max(counted.done, expected))
+        progress(rows.done, expected)
     with transaction(actor) as tx:
         tx.audit("export.run", entity="export", entity_id=source.name[:40], kind=AuditKind.USER,
                  scope_path=actor.scope_path,
-                 after={"source": source.name, "format": fmt, "filters": json_safe(query.filters),
-                        "filters_text": described, "sort": query.sort, "descending": query.descending,
-                        "rows": counted.done})
-    return ExportResult(path=target, rows=counted.done, fmt=fmt, filename=export_filename(source, fmt),
-                        totals=counted.totals, filters=described)
+                 after={"source": source.name, "title": source.title, "format": fmt,
+                        "filters": json_safe(query.filters), "filters_text": described, "sort": query.sort,
+                        "descending": query.descending, "rows": rows.done, "sheets": sheets, "pages": pages})
+    return ExportResult(path=target, rows=rows.done, fmt=fmt, filename=export_filename(source, fmt), totals=totals,
+                        filters=described, sheets=sheets, pages=pages)
 
 
-class _Counter:
-    """Passes rows through, counting them, summing the summable columns and reporting progress."""
+def _one_snapshot(session: Session) -> None:
+    """Count, totals and rows from the same state of the database. SQLite's read transaction is a snapshot from
+    its first read already; PostgreSQL's default READ COMMITTED takes a new one per statement."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ", "postgresql_readonly": True})
 
-    def __init__(self, rows: Iterable[dict[str, Any]], source: TableSource, expected: int,
-                 progress: Progress | None) -> None:
-        self.rows, self.expected, self.progress = rows, expected, progress
-        self.summable = source.summable
-        self.totals: dict[str, Decimal] = {c.key: Decimal(0) for c in self.summable}
+
+class _Counted:
+    """Passes the rows through, counting them and telling `progress` after every chunk."""
+
+    def __init__(self, rows: Iterable[dict[str, Any]], expected: int, chunk: int, progress: Progress | None) -> None:
+        self.rows, self.expected, self.chunk, self.progress = rows, expected, chunk, progress
         self.done = 0
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
+        progress, chunk = self.progress, self.chunk
         for row in self.rows:
-            for column in self.summable:
-                if row[column.key] is not None:
-                    self.totals[column.key] += Decimal(row[column.key])
             self.done += 1
-            if self.progress is not None and self.done % _PROGRESS_EVERY == 0:
-                self.progress(self.done, max(self.done, self.expected))
+            if progress is not None and self.done % chunk == 0:
+                progress(self.done, max(self.done, self.expected))
             yield row
-
-
-def _totals_row(source: TableSource, totals: dict[str, Decimal]) -> list[Any] | None:
-    if not source.summable:
-        return None
-    cells: list[Any] = [totals[c.key] if c.summable else None for c in source.columns]
-    if not source.columns[0].summable:
-        cells[0] = "Total"
-    return cells
-
-
-# --- CSV ---------------------------------------------------------------------------------------------------
-
-
-def _csv_value(value: Any, column: Column) -> str:
-    if value is None:
-        return ""
-    if column.kind == "datetime" and isinstance(value, datetime):
-        return local_time(value).strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    text = str(value)
-    if column.kind in ("text", "choice") and text.startswith(_FORMULA_START):
-        return "'" + text  # never let a spreadsheet run a typed-in value as a formula
-    return text
-
-
-def _write_csv(path: Path, source: TableSource, rows: _Counter) -> None:
-    with path.open("w", newline="", encoding="utf-8-sig") as handle:
-        writer = csv.writer(handle)
-        writer.writerow([c.label for c in source.columns])
-        for row in rows:
-            writer.writerow([_csv_value(row[c.key], c) for c in source.columns])
-        totals = _totals_row(source, rows.totals)
-        if totals is not None:
-            writer.writerow(["" if v is None else str(v) for v in totals])
-        writer.writerow(["Row count", rows.done])
-
-
-# --- XLSX --------------------------------------------------------------------------------------------------
-
-
-def _xlsx_value(value: Any, column: Column) -> Any:
-    if value is None:
-        return None
-    if column.kind == "datetime" and isinstance(value, datetime):
-        return local_time(value).replace(tzinfo=None)  # Excel has no time zones: show company time
-    if column.kind in ("money", "quantity", "int") or isinstance(value, date | bool):
-        return value
-    if column.kind == "choice":
-        return choice_label(value)  # as the screen shows it; the CSV keeps the stored value
-    return _ILLEGAL_XLSX.sub("", str(value))
-
-
-def _cell(sheet: WriteOnlyWorksheet, value: Any, column: Column | None = None, *, bold: bool = False) -> Any:
-    """A styled cell where one is needed (numbers, dates, bold, text Excel would misread); else the plain value,
-    which openpyxl writes far faster."""
-    if value is None:
-        return None
-    is_text = isinstance(value, str)
-    number_format = None if is_text or column is None else _NUMBER_FORMATS.get(column.kind)
-    if is_text and not bold and not value.startswith(("=", "#")):
-        return value
-    cell = WriteOnlyCell(sheet, value=value)
-    if is_text:
-        cell.data_type = "s"  # text stays text, even "=..." or "#N/A"
-    if number_format is not None:
-        cell.number_format = number_format
-    if bold:
-        cell.font = _BOLD
-    return cell
-
-
-def _write_xlsx(path: Path, source: TableSource, rows: _Counter, *, title: str, described: str, actor: Actor) -> None:
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title=re.sub(r"[\[\]:*?/\\]", " ", title)[:31] or "Export")
-    for index, column in enumerate(source.columns, start=1):
-        width = {"datetime": 19, "date": 13, "money": 16, "quantity": 14}.get(column.kind, 18)
-        sheet.column_dimensions[get_column_letter(index)].width = max(width, len(column.label) + 2)
-    sheet.append([_cell(sheet, title, bold=True)])
-    sheet.append([_cell(sheet, f"Filters: {described}")])
-    sheet.append([_cell(sheet, f"Exported {format_datetime(utcnow())} by {actor.full_name}")])
-    sheet.append([_cell(sheet, c.label, bold=True) for c in source.columns])
-    for row in rows:
-        sheet.append([_cell(sheet, _xlsx_value(row[c.key], c), c) for c in source.columns])
-    totals = _totals_row(source, rows.totals)
-    if totals is not None:
-        sheet.append([_cell(sheet, v, c, bold=True) for v, c in zip(totals, source.columns, strict=True)])
-    sheet.append([_cell(sheet, "Row count", bold=True), _cell(sheet, rows.done, bold=True)])
-    book.save(path)

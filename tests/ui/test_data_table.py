@@ -1,4 +1,5 @@
-"""The data table component in a simulated browser: first page, filtering, totals and the export download."""
+"""The data table component in a simulated browser: first page, filtering, totals and the export downloads (CSV,
+XLSX, PDF), the PDF limit said on screen."""
 
 import csv
 import io
@@ -9,11 +10,13 @@ from decimal import Decimal
 import pytest
 from nicegui import ui
 from nicegui.testing import user_simulation
+from openpyxl import load_workbook
+from pypdf import PdfReader
 
 from dashboard.components.data_table import DataTable, data_table
 from domain.access import Actor
 from domain.formatting import format_datetime, format_money
-from domain.services import audit
+from domain.services import audit, exports
 from domain.tables import TableSource
 from tests.tables_data import FIRST_AT, STEP, make_audit_rows, money_source
 from tests.ui.helpers import eventually, the
@@ -98,3 +101,52 @@ async def test_the_audit_trail_lists_names_and_pages_on_request(factories):
         assert table.table.pagination["rowsNumber"] == data.total
         assert [r["who"] for r in table.table.rows] == sorted(r["who"] for r in table.table.rows)
         await user.should_see(f"{data.total} rows (showing 26–50)")
+
+
+async def test_xlsx_and_pdf_exports_download_the_filtered_rows_with_title_count_and_pages(factories):
+    data = make_audit_rows(factories)
+    async with user_simulation(root=page(data.admin, money_source(), page_size=10)) as user:
+        await user.open("/")
+        table = the(user, kind=DataTable)
+        user.find(marker="filter-action").type("order.")
+        await eventually(lambda: table.query.filters == {"action": "order."} and table.page is not None
+                         and table.page.total_rows < data.total, "the filtered rows")
+        assert table.page is not None
+        rows = table.page.total_rows
+
+        user.find(marker="export-xlsx").click()
+        response = await user.download.next(timeout=10)
+        sheet = load_workbook(io.BytesIO(response.content)).active
+        values = [[c.value for c in row] for row in sheet.iter_rows()]
+        assert values[0][0] == "Audit amounts" and values[1][0] == f"Filters: Action contains 'order.' — {rows} rows"
+        assert values[-1][:2] == ["Row count", rows] and len(values) == 4 + rows + 2
+        await user.should_see(f"Exported {rows} rows")
+
+        user.find(marker="export-pdf").click()
+        response = await user.download.next(timeout=10)
+        reader = PdfReader(io.BytesIO(response.content))
+        first = reader.pages[0].extract_text()
+        assert first.startswith("Audit amounts\nFilters: Action contains 'order.'\n") and f"\n{rows} rows\n" in first
+        assert f"Page 1 of {len(reader.pages)}" in first
+        await user.should_see(f"Exported {rows} rows, {len(reader.pages)} page")
+
+
+async def test_the_pdf_button_is_off_with_the_limit_said_while_the_filters_select_too_many_rows(factories,
+                                                                                                 monkeypatch):
+    data = make_audit_rows(factories, extra=20)
+    monkeypatch.setattr(exports, "PDF_MAX_ROWS", 10)
+    async with user_simulation(root=page(data.admin, money_source())) as user:
+        await user.open("/")
+        table = the(user, kind=DataTable)
+        await eventually(lambda: table.page is not None, "the first page")
+        pdf = the(user, marker="export-pdf", kind=ui.button)
+        assert not pdf.enabled and the(user, marker="export-csv", kind=ui.button).enabled
+        await user.should_see("PDF: at most 10 rows")
+
+        user.find(marker="filter-action").type("order.confirm")
+        await eventually(lambda: table.page is not None and 0 < table.page.total_rows <= 10, "at most 10 rows")
+        await eventually(lambda: pdf.enabled, "the PDF button back on")
+        await user.should_not_see("PDF: at most 10 rows")
+        user.find(marker="export-pdf").click()
+        response = await user.download.next(timeout=10)
+        assert PdfReader(io.BytesIO(response.content)).pages[0].extract_text().startswith("Audit amounts")
