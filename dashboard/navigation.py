@@ -20,7 +20,7 @@ class Page:
     builder: Callable[..., Any]
     label: str | None = None  # shown in the menu when set
     icon: str = "chevron_right"
-    permission: str | None = None  # None: every signed-in user (the page itself checks again)
+    permission: str | tuple[str, ...] | None = None  # None: every signed-in user; a tuple: any one (pages check again)
     order: int = 100  # menu position
 
 
@@ -52,7 +52,12 @@ def menu() -> list[Page]:
 
 
 def visible_items(actor: Actor) -> list[Page]:
-    return [item for item in menu() if item.permission is None or actor.can(item.permission)]
+    return [item for item in menu() if may_open(actor, item)]
+
+
+def may_open(actor: Actor, page: Page) -> bool:
+    codes = (page.permission,) if isinstance(page.permission, str) else page.permission
+    return codes is None or any(actor.can(code) for code in codes)
 
 
 def landing_path(actor: Actor) -> str:

@@ -36,8 +36,8 @@ class SearchSelect(ui.select):
                 with self:
                     ui.notify(exc.message, type="warning")
             return
-        if generation != self._generation or self.is_deleted:
-            return
+        if found is None or generation != self._generation or self.is_deleted:
+            return  # None: the app is shutting down (run.io_bound gives nothing back then)
         if search is None:
             self._complete = len(found) < self._limit
         options = dict(self.options) if isinstance(self.options, dict) else {}
