@@ -27,8 +27,8 @@ def company(factories):
 async def test_an_order_updates_other_dashboards_whose_area_holds_it(create_user: Callable[[], User], company,
                                                                      factories) -> None:
     erin, rita = create_user(), create_user()
-    await sign_in(erin, "erin", "/dashboard")
-    await sign_in(rita, "rita", "/dashboard")
+    await sign_in(erin, "erin", "/dashboard", timeout=30)
+    await sign_in(rita, "rita", "/dashboard", timeout=30)
     await eventually(lambda: card(erin, "orders_today") == "0", "Erin's cards")
     await eventually(lambda: card(rita, "orders_today") == "0", "Rita's cards")
     assert erin.back_history[-1] == rita.back_history[-1] == "/dashboard"
