@@ -28,9 +28,11 @@ serve: $(STAMP)
 migrate: $(STAMP)
 	$(BIN)/chesanto migrate
 
-# Not part of `make test`: times the services against raw INSERTs and refreshes docs/benchmarks.md (a few minutes).
+# Not part of `make test`: times the services against raw INSERTs (docs/benchmarks.md, a few minutes) and exports a
+# million rows to CSV and XLSX (docs/benchmarks-exports.md, half an hour or more).
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.stock_posting
+	$(BIN)/python -m benchmarks.exports
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
