@@ -1,29 +1,33 @@
-"""The demo's recent past: production and stock at the three factories over the last `days` days (90 for the demo),
-day by day up to yesterday, each through its service — so the ledger, the batches and the audit trail are real.
+"""The demo's recent past: production at the three factories and the trade that follows it, over the last `days` days
+(90 for the demo), day by day up to yesterday, each through its service — so the ledger, the batches, the orders,
+the invoices and the audit trail are real.
 
 A factory's day, in order:
 1. batches that have expired there are written off (write_off_expired);
 2. suppliers deliver what runs low: each supplier's materials are topped up to a few weeks' use (bulk materials
    about ten days) when one falls below a few days' cover or below what the day needs (receive_goods);
 3. each product due that day is made in one batch on the morning or night shift (post_production_log): the plan
-   follows the week (more bread on Fridays and at the weekend), 93-99 % of it comes out good, the rest rejected;
+   follows the week (bread is baked the evening before it sells, so the plan peaks on Thursday to Saturday for
+   the Friday-to-Sunday trade), 93-99 % of it comes out good, the rest rejected;
 4. now and then the store loses a little (adjust_stock: spillage, damaged in store...);
-5. everything made before that day goes to distributors of the factory's region (transfer_stock, one document per
-   distributor, two distributors a day at Nairobi and one at Eldoret and Mombasa, in turn): until orders exist,
-   these transfers stand in for them. A factory ends the span holding about one day's production.
-6. on the last day, each depot's sell-through to retailers over the span is one adjustment per product (reason
-   below), leaving the depot its last few days' deliveries: secondary orders replace this when they exist.
+5. everything made before that day leaves on primary orders to the distributors the factory serves, and the
+   distributors sell on to their retailers, who record their sell-out: domain.demo.sales_history.
+A factory ends the span holding about one day's production.
 
 About once a month per factory a product does not sell: distributors take only part of one batch, its production
 pauses until the rest has expired, and step 1 writes that off.
+
+Each factory runs at UTILISATION of its lines' capacity (FACTORY_RUNS): the share its market can take. Until
+payments are recorded (issue #6), every invoice stays open, so the retailers' credit limits cap what 90 days of
+trade can be: the output is sized so the span ends with them about four fifths used (sales_history explains).
 
 Deterministic from the seed (each factory-day draws from its own generator, keyed by the date) and done once:
 skipped whenever any production log exists (so a run stopped half-way is not resumed: start from a new database).
 Never in production.
 
-Cost: every log, line and document goes through its service (~35 ms of CPU a log on SQLite), so 90 days are about
-1,560 logs and 18,000 moves in a little over a minute: hence one batch per product and day, the smaller lines made
-on set weekdays, and each distributor served every few days rather than daily.
+Cost: every log, line and document goes through its service (~35 ms of CPU a log on SQLite, ~10-35 ms an order
+step), so 90 days are about 1,560 logs, 3,000 orders and 28,000 moves: hence one batch per product and day, the
+smaller lines made on set weekdays, and the trade sampled (sales_history).
 """
 
 from collections.abc import Iterator
@@ -34,19 +38,19 @@ from random import Random
 from typing import Any
 
 from sqlalchemy import distinct, func, select
-from sqlmodel import col
 
-from domain.access import SYSTEM, Actor
+from domain.access import SYSTEM
 from domain.db import reading
 from domain.demo.parties import FACTORIES
+from domain.demo.reads import balances, demo_actor, expired_batches
+from domain.demo.sales_history import SalesHistory
 from domain.demo.users import refuse_in_production
-from domain.models import MoveKind, PartyKind, Product, ProductKind, StockMove
-from domain.models.inventory import StockBalance, StockBatch
+from domain.models import MoveKind, OrderLine, OrderTier, PartyKind, Product, ProductKind, StockMove
+from domain.models.finance import Invoice
 from domain.models.production import ProductionLog, RejectReason, Shift
-from domain.queries import users as users_q
-from domain.services.access import actor_from_user
+from domain.models.sales import Order
 from domain.services.expiry import write_off_expired
-from domain.services.inventory import adjust_stock, receive_goods, transfer_stock
+from domain.services.inventory import adjust_stock, receive_goods
 from domain.services.parties import list_parties
 from domain.services.production import post_production_log, today
 from domain.services.products import get_recipe, list_products
@@ -54,13 +58,10 @@ from domain.services.products import get_recipe, list_products
 HISTORY_DAYS = 90
 WEEK = frozenset(range(7))
 MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
-# Planned output by weekday (Monday first): bread peaks on Friday and at the weekend, the rest less so.
-BREAD_WEEK = (0.95, 0.92, 0.95, 1.00, 1.15, 1.22, 1.12)
-OTHER_WEEK = (0.97, 0.95, 0.97, 1.00, 1.05, 1.10, 1.05)
-
-
-SELL_THROUGH_KEEP_DAYS = 3
-SELL_THROUGH_REASON = "Sold on to retailers over the demo period (before order entry was in use)"
+# Planned output by weekday (Monday first). Bread is baked the evening before it sells: the plan peaks on Thursday
+# to Saturday for the Friday-to-Sunday trade; the rest follows less so.
+BREAD_WEEK = (0.92, 0.95, 1.00, 1.15, 1.22, 1.12, 0.95)
+OTHER_WEEK = (0.95, 0.97, 1.00, 1.05, 1.10, 1.05, 0.97)
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,13 @@ FACTORY_RUNS: dict[str, tuple[Run, ...]] = {
         Run("CKE-QUEEN-6", 350, on(WED, SAT)),
     ),
 }
+
+
+# The share of its lines' capacity each factory runs at: what the retailers its distributors supply can buy on
+# credit in 90 days without payments (sales_history.SUPPLY says which regions each serves). Issue #6 (payments)
+# lets these rise towards 1.
+UTILISATION: dict[str, Decimal] = {"FAC-NRB": Decimal("0.13"), "FAC-ELD": Decimal("0.20"),
+                                   "FAC-MSA": Decimal("0.11")}
 
 
 @dataclass(frozen=True)
@@ -145,7 +153,7 @@ class Plant:
     id: int
     code: str
     runs: list[tuple[Run, Product]]
-    distributors: list[int]
+    utilisation: Decimal
     recipes: dict[int, dict[int, Decimal]]  # product id -> {material id: qty per unit}
     use: dict[int, Decimal]  # material id -> average use a day
     suppliers: list[tuple[Supplier, list[Product]]]  # who delivers which of the materials used
@@ -157,32 +165,34 @@ class Plant:
         return any(p == product_id and start < day <= start + timedelta(days=shelf) for p, start, shelf in self.slow)
 
 
-def _actor(username: str) -> Actor:
-    """A demo login to act as (the production manager posts, the storekeeper moves stock); SYSTEM without it."""
-    with reading() as session:
-        user = users_q.user_by_username(session, username)
-        found = actor_from_user(session, user.id) if user is not None and user.id is not None else None
-    return found or SYSTEM
-
-
 def counts() -> dict[str, int]:
     """What the history is made of, as it stands in the database."""
     def documents(kind: MoveKind) -> Any:
         return select(func.count(distinct(StockMove.document))).where(StockMove.kind == kind)
 
+    def orders(tier: OrderTier) -> Any:
+        return select(func.count()).select_from(Order).where(Order.tier == tier)
+
+    def rows(table: Any) -> Any:
+        return select(func.count()).select_from(table)
+
     with reading() as session:
         return {
-            "production logs": session.execute(select(func.count()).select_from(ProductionLog)).scalar_one(),
-            "stock moves": session.execute(select(func.count()).select_from(StockMove)).scalar_one(),
+            "production logs": session.execute(rows(ProductionLog)).scalar_one(),
             "goods receipts": session.execute(documents(MoveKind.RECEIPT)).scalar_one(),
-            "transfers": session.execute(documents(MoveKind.TRANSFER_OUT)).scalar_one(),
+            "primary orders": session.execute(orders(OrderTier.PRIMARY)).scalar_one(),
+            "secondary orders": session.execute(orders(OrderTier.SECONDARY)).scalar_one(),
+            "tertiary orders": session.execute(orders(OrderTier.TERTIARY)).scalar_one(),
+            "order lines": session.execute(rows(OrderLine)).scalar_one(),
+            "invoices": session.execute(rows(Invoice)).scalar_one(),
             "write-offs": session.execute(documents(MoveKind.WASTE)).scalar_one(),
             "adjustments": session.execute(documents(MoveKind.ADJUSTMENT)).scalar_one(),
+            "stock moves": session.execute(rows(StockMove)).scalar_one(),
         }
 
 
 def ensure_history(*, seed: int, days: int = HISTORY_DAYS) -> dict[str, tuple[int, int]]:
-    """Make the last `days` days of production and stock at the demo factories, unless any production log exists.
+    """Make the last `days` days of production and trade of the demo company, unless any production log exists.
     Returns {what: (created, present before)}, as counts() names them. Refused in production."""
     refuse_in_production()
     before = counts()
@@ -190,33 +200,6 @@ def ensure_history(*, seed: int, days: int = HISTORY_DAYS) -> dict[str, tuple[in
         History(seed=seed, days=days).run()
     after = counts()
     return {what: (after[what] - before[what], before[what]) for what in after}
-
-
-def balances(location_id: int) -> dict[int, Decimal]:
-    with reading() as session:
-        rows = session.execute(select(StockBalance.product_id, StockBalance.qty)
-                               .where(StockBalance.location_id == location_id)).all()
-    return {product_id: qty for product_id, qty in rows}
-
-
-def older_stock(location_id: int, before: date) -> dict[int, Decimal]:
-    """Per product, what a location holds in batches made before `before`."""
-    with reading() as session:
-        rows = session.execute(
-            select(StockBatch.product_id, func.sum(StockBatch.qty))
-            .where(StockBatch.location_id == location_id, StockBatch.qty > 0, StockBatch.produced_on < before)
-            .group_by(StockBatch.product_id)
-        ).all()
-    return {product_id: qty for product_id, qty in rows if qty}
-
-
-def expired_batches(location_id: int, day: date) -> list[tuple[int, str]]:
-    with reading() as session:
-        rows = session.execute(
-            select(StockBatch.product_id, StockBatch.batch_no)
-            .where(StockBatch.location_id == location_id, StockBatch.qty > 0, col(StockBatch.expires_on) < day)
-            .order_by(StockBatch.expires_on, StockBatch.id)).all()
-    return [(product_id, batch_no) for product_id, batch_no in rows]
 
 
 def _step(unit: str, sku: str, per_day: Decimal) -> Decimal:
@@ -247,11 +230,10 @@ class History:
         self.seed = seed
         end = today()
         self.days = [end - timedelta(days=n) for n in range(days, 0, -1)]
-        self.producer, self.storekeeper = _actor("production"), _actor("storekeeper")
+        self.producer, self.storekeeper = demo_actor("production"), demo_actor("storekeeper")
         self.products = {p.sku: p for p in list_products(SYSTEM, include_inactive=True)}
         self.by_id = {p.id: p for p in self.products.values() if p.id is not None}
         factories = {p.code: p.id for p in list_parties(SYSTEM, kind=PartyKind.FACTORY, limit=5000)}
-        distributors = list_parties(SYSTEM, kind=PartyKind.DISTRIBUTOR, limit=5000)
         self.plants: list[Plant] = []
         for spec in FACTORIES:
             if spec.code not in factories:
@@ -261,18 +243,20 @@ class History:
             recipes = {p.id: {item.material_id: item.qty_per_unit for item in get_recipe(SYSTEM, product_id=p.id)}
                        for _, p in runs if p.id is not None}
             runs = [(run, p) for run, p in runs if recipes.get(p.id)]
-            region = sorted(p.id for p in distributors if p.code.startswith(f"DST-{spec.region}-"))
-            use = self._use(runs, recipes)
-            plant = Plant(factories[spec.code], spec.code, runs, region, recipes, use, self._suppliers(use))
+            utilisation = UTILISATION.get(spec.code, Decimal(1))
+            use = self._use(runs, recipes, utilisation)
+            plant = Plant(factories[spec.code], spec.code, runs, utilisation, recipes, use, self._suppliers(use))
             self._plan_slow_sellers(plant)
             self.plants.append(plant)
+        self.sales = SalesHistory(seed=seed, days=self.days, factories={p.id: p.code for p in self.plants})
 
     @staticmethod
-    def _use(runs: list[tuple[Run, Product]], recipes: dict[int, dict[int, Decimal]]) -> dict[int, Decimal]:
+    def _use(runs: list[tuple[Run, Product]], recipes: dict[int, dict[int, Decimal]], utilisation: Decimal
+             ) -> dict[int, Decimal]:
         use: dict[int, Decimal] = {}
         for run, product in runs:
             week = BREAD_WEEK if product.category == "Bread" else OTHER_WEEK
-            units = Decimal(str(run.qty * sum(week[d] for d in run.weekdays) / 7))
+            units = Decimal(str(run.qty * sum(week[d] for d in run.weekdays) / 7)) * utilisation
             for material_id, per_unit in recipes[product.id or 0].items():
                 use[material_id] = use.get(material_id, Decimal(0)) + units * per_unit
         return use
@@ -304,18 +288,7 @@ class History:
         for index, day in enumerate(self.days):
             for plant in self.plants:
                 self._day(plant, index, day)
-        if self.days:
-            self._sell_through(self.days[-1])
-
-    def _sell_through(self, last: date) -> None:
-        """Until orders exist, what distributors sold on to retailers is one adjustment per depot and product on the
-        last day: everything but the last SELL_THROUGH_KEEP_DAYS days' deliveries (the oldest batches go first)."""
-        kept_from = last - timedelta(days=SELL_THROUGH_KEEP_DAYS)
-        for plant in self.plants:
-            for depot in plant.distributors:
-                for product_id, qty in older_stock(depot, kept_from).items():
-                    adjust_stock(self.storekeeper, location_id=depot, product_id=product_id, qty_change=-qty,
-                                 reason=SELL_THROUGH_REASON, business_date=last)
+            self.sales.trade(day)
 
     def _day(self, plant: Plant, index: int, day: date) -> None:
         rng = Random(f"chesanto-history/{self.seed}/{plant.code}/{day.isoformat()}")
@@ -339,9 +312,10 @@ class History:
             if day.weekday() not in run.weekdays or plant.paused(product.id or 0, day):
                 continue
             week = BREAD_WEEK if product.category == "Bread" else OTHER_WEEK
-            step = 50 if run.qty >= 1000 else 10
-            planned = max(step, round(run.qty * week[day.weekday()] * rng.uniform(0.95, 1.05) / step) * step)
-            good = _units(planned, _share(rng, "0.93", "0.99"))
+            usual = float(run.qty * plant.utilisation)
+            step = 50 if usual >= 1000 else 10
+            planned = max(step, round(usual * week[day.weekday()] * rng.uniform(0.95, 1.05) / step) * step)
+            good = min(planned - 1, _units(planned, _share(rng, "0.93", "0.99")))  # small batches lose one too
             rejected = 0 if rng.random() < 0.08 else max(1, _units(planned, _share(rng, "0.003", "0.02")))
             reason = rng.choices([r for r, _ in REJECTS], [w for _, w in REJECTS])[0] if rejected else None
             shift = Shift.MORNING if (day.toordinal() + number) % 2 == 0 else Shift.NIGHT
@@ -406,9 +380,7 @@ class History:
                      reason=reason, business_date=day)
 
     def _ship(self, plant: Plant, index: int, day: date, made: dict[int, Decimal]) -> None:
-        """Send everything made before today to the day's distributors, except what nobody wanted."""
-        if not plant.distributors:
-            return
+        """Everything made before today leaves on primary orders, except what nobody wanted."""
         on_hand = balances(plant.id)
         ship: dict[int, Decimal] = {}
         for _, product in plant.runs:
@@ -417,11 +389,4 @@ class History:
             qty = on_hand.get(pid, Decimal(0)) - made.get(pid, Decimal(0)) - held
             if qty > 0:
                 ship[pid] = qty
-        count = 2 if len(plant.distributors) >= 6 else 1  # each distributor gets a delivery every few days
-        chosen = [plant.distributors[(index * count + n) % len(plant.distributors)] for n in range(count)]
-        for n, to_id in enumerate(chosen):  # with two, each takes every other product (whole batches travel)
-            lines = [{"product": pid, "qty": qty} for k, (pid, qty) in enumerate(sorted(ship.items()))
-                     if (k + index) % count == n]
-            if lines:
-                transfer_stock(self.storekeeper, from_id=plant.id, to_id=to_id, business_date=day, lines=lines,
-                               note="regular delivery")
+        self.sales.ship(plant.id, index, day, ship)

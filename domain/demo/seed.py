@@ -1,8 +1,10 @@
 """`chesanto seed` / `chesanto demo`: fill a database with the demo company, through the services.
 
 Deterministic (the same seed gives the same company) and idempotent (whatever exists, by code, SKU or username,
-is left as it is; a second run creates nothing). The demo scale then gets the last 90 days of production and stock
-(domain.demo.history), made once: never again once any production log exists. Never in production.
+is left as it is; a second run creates nothing). The demo scale then gets the last 90 days of production and trade
+(domain.demo.history, domain.demo.sales_history): supplier deliveries, production logs, primary, secondary and
+tertiary orders and the invoices of their deliveries, made once: never again once any production log exists.
+Never in production.
 """
 
 import time
@@ -53,7 +55,7 @@ def seed(*, scale: str = "demo", seed: int = DEFAULT_SEED, bulk: bool | None = N
          history_days: int | None = None) -> SeedReport:
     """Create whatever of the demo company is missing: geography, catalogue and recipes, factories, distributors,
     retailers, and the demo logins (one regional sales login per region); then, at the demo scale, `history_days`
-    days of production and stock up to yesterday (default HISTORY_DAYS; 0 for none) unless production was logged
+    days of production and orders up to yesterday (default HISTORY_DAYS; 0 for none) unless production was logged
     already. `bulk` writes retailers many to a transaction (default: only for `large`). Refused in production."""
     refuse_in_production()
     if scale not in SCALES:

@@ -110,10 +110,10 @@ def test_the_same_seed_gives_the_same_company_on_two_databases_written_either_wa
 ) -> None:
     """One database through `chesanto seed` (a service call per party), the other with the bulk writer: the same
     codes, names, places, limits, terms and suppliers, and an audit row per party in both. On the first,
-    `chesanto demo` then finds nothing to add and lists the regional sales logins. (One day of production history
-    instead of 90, to keep it short.)"""
+    `chesanto demo` then finds nothing to add and lists the regional sales logins. (Three days of history instead
+    of 90, to keep it short: the second day's orders trade the first day's bread.)"""
     monkeypatch.setenv("CHESANTO_ENV", "test")
-    monkeypatch.setattr(importlib.import_module("domain.demo.seed"), "HISTORY_DAYS", 1)  # the module, not seed()
+    monkeypatch.setattr(importlib.import_module("domain.demo.seed"), "HISTORY_DAYS", 3)  # the module, not seed()
     companies = []
     try:
         for n, bulk in enumerate((False, True)):
@@ -128,6 +128,8 @@ def test_the_same_seed_gives_the_same_company_on_two_databases_written_either_wa
                 assert "600 created" in out
                 assert re.search(r"production logs +[1-9]\d* created", out)
                 assert re.search(r"goods receipts +[1-9]\d* created", out)
+                for what in ("primary orders", "secondary orders", "invoices"):
+                    assert re.search(rf"{what} +[1-9]\d* created", out), what
                 assert main(["demo", "--no-serve"]) == 0
                 out = capsys.readouterr().out
                 assert "Nothing new" in out and "sales.nrb" in out and "Nairobi region" in out
