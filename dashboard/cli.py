@@ -1,4 +1,4 @@
-"""The `chesanto` command: serve, migrate, createuser, demo, seed, check."""
+"""The `chesanto` command: serve, migrate, createuser, demo, seed, check, rollups."""
 
 import argparse
 import getpass
@@ -134,6 +134,16 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_rollups(args: argparse.Namespace) -> int:
+    from domain import db
+    from domain.services.rollups import rebuild_rollups
+
+    db.configure()
+    for table, rows in rebuild_rollups().items():
+        print(f"{table}: {rows:,} rows rebuilt from the documents")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="chesanto", description="Chesanto Operations.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -156,6 +166,13 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--email")
     create.add_argument("--phone")
     create.set_defaults(func=cmd_createuser)
+
+    rollups = commands.add_parser(
+        "rollups", help="recompute the dashboard's daily rollups from the documents",
+        description="Rebuild the daily rollups (sales, production, payments) from orders, production logs and "
+                    "payments, in one transaction. `chesanto check` says when they differ.")
+    rollups.add_argument("action", choices=["rebuild"])
+    rollups.set_defaults(func=cmd_rollups)
 
     demo = commands.add_parser(
         "demo", help="migrate, seed the demo company, print the demo logins and serve",

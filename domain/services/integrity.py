@@ -13,6 +13,7 @@ from domain.migrate import alembic_config
 from domain.queries import stock as stock_q
 from domain.queries import stock_integrity as ledger_q
 from domain.queries import users as users_q
+from domain.services.rollups import rollup_mismatches
 
 
 def schema_is_current(session: Session) -> list[str]:
@@ -63,6 +64,7 @@ CHECKS: dict[str, Callable[[Session], list[str]]] = {
     "schema": schema_is_current,
     "permissions": permissions_seeded,
     "ledger_balances": ledger_balances,
+    "rollups": rollup_mismatches,
 }
 
 

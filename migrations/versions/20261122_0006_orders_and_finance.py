@@ -348,6 +348,14 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_payment_allocation_payment_id"), ["payment_id"], unique=False)
 
     # ### end Alembic commands ###
+    # Production posted before this migration: its daily rollup, from the logs (integer storage summed as is).
+    op.execute(
+        "INSERT INTO rollup_production_daily (day, factory_id, product_id, territory_path, logs, planned_qty, "
+        "good_qty, rejected_qty, waste_cost) "
+        "SELECT business_date, factory_id, product_id, MAX(territory_path), COUNT(*), SUM(planned_qty), "
+        "SUM(good_qty), SUM(rejected_qty), SUM(waste_cost) FROM production_log WHERE status = 'posted' "
+        "GROUP BY business_date, factory_id, product_id"
+    )
 
 
 def downgrade() -> None:

@@ -95,3 +95,11 @@ def test_every_command_has_help(capsys) -> None:
             main([command, "--help"])
         assert exit_.value.code == 0
         assert "usage: chesanto " + command in capsys.readouterr().out
+
+
+def test_rollups_rebuild_recomputes_the_rollups_from_the_documents(db, factories, capsys) -> None:
+    chain = factories.sales_chain()
+    factories.order(factories.actor("admin"), "primary", chain["distributor"], [(chain["bread"], "5")],
+                    factory=chain["factory"])
+    assert main(["rollups", "rebuild"]) == 0
+    assert "rollup_sales_daily: 1 rows rebuilt from the documents" in capsys.readouterr().out
