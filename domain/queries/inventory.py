@@ -7,17 +7,19 @@ column type again so the page sees Decimals.
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, Select, String, case, cast, type_coerce
+from sqlalchemy import BigInteger, Boolean, Select, String, bindparam, case, cast, type_coerce
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
 from domain.access import Actor
-from domain.models import MoveKind, Party, Product, StockBalance, StockBatch, StockMove, User
+from domain.models import MoveKind, Party, PartyKind, Product, StockBalance, StockBatch, StockMove, User
 from domain.queries.scope import within
+from domain.queries.stock import ITEM_COLUMNS, Item
 from domain.types import Money, Quantity
 
 # What leaves a location for good (a transfer out leaves this location, even though the company keeps it).
@@ -31,13 +33,49 @@ def _raw(column: Any) -> Any:
     return type_coerce(column, BigInteger)
 
 
-def locations(session: Session, ids: Iterable[int]) -> dict[int, Party]:
-    """Parties by id, locked against change until the transaction ends (in id order)."""
+@dataclass(frozen=True)
+class Place:
+    """A location as a stock document needs it."""
+
+    id: int
+    kind: PartyKind
+    code: str
+    name: str
+    territory_path: str
+    is_active: bool
+
+
+_PARTY = Party.__table__  # type: ignore[attr-defined]
+_LOCATIONS = (
+    select(_PARTY.c.id, _PARTY.c.kind, _PARTY.c.code, _PARTY.c.name, _PARTY.c.territory_path, _PARTY.c.is_active)
+    .where(_PARTY.c.id.in_(bindparam("ids", expanding=True))).order_by(_PARTY.c.id).with_for_update(read=True)
+)
+
+
+def locations(session: Session, ids: Iterable[int]) -> dict[int, Place]:
+    """Locations by id, locked against change until the transaction ends (in id order)."""
     wanted = sorted(set(ids))
     if not wanted:
         return {}
-    query = select(Party).where(col(Party.id).in_(wanted)).order_by(col(Party.id)).with_for_update(read=True)
-    return {p.id: p for p in session.exec(query) if p.id is not None}
+    return {row[0]: Place(*row) for row in session.connection().execute(_LOCATIONS, {"ids": wanted})}
+
+
+_PRODUCT = Product.__table__  # type: ignore[attr-defined]
+_GOODS = (
+    select(*(_PRODUCT.c[k] for k in ITEM_COLUMNS))
+    .where(_PRODUCT.c.id.in_(bindparam("ids", expanding=True))
+           | func.upper(_PRODUCT.c.sku).in_(bindparam("skus", expanding=True)))
+    .order_by(_PRODUCT.c.id).with_for_update(read=True)
+)
+
+
+def goods(session: Session, *, ids: Iterable[int], skus: Iterable[str]) -> list[Item]:
+    """Products by id or (case-insensitive) SKU, locked against change until the transaction ends (in id order)."""
+    wanted_ids, wanted_skus = sorted(set(ids)), sorted({s.strip().upper() for s in skus})
+    if not wanted_ids and not wanted_skus:
+        return []
+    rows = session.connection().execute(_GOODS, {"ids": wanted_ids, "skus": wanted_skus})
+    return [Item(*row) for row in rows]
 
 
 def location(session: Session, location_id: int) -> Party | None:

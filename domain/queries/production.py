@@ -1,6 +1,7 @@
 """SQL for production logs: lookups for posting and reversing, the day's logs per factory, the history list."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -25,6 +26,7 @@ from domain.models import (
     User,
 )
 from domain.queries.scope import within
+from domain.queries.stock import ITEM_COLUMNS, Item
 
 Factory = aliased(Party, name="factory")
 Recorder = aliased(User, name="recorder")
@@ -37,14 +39,68 @@ def log_by_id(session: Session, log_id: int, *, for_update: bool = False) -> Pro
     return session.exec(query).first()
 
 
-def posted_with_batch(session: Session, factory_id: int, product_id: int, batch_no: str) -> ProductionLog | None:
-    """The posted log that holds this batch number for this factory and product, if any (case-insensitive)."""
-    return session.exec(
-        select(ProductionLog).where(
-            ProductionLog.factory_id == factory_id, ProductionLog.product_id == product_id,
-            func.upper(ProductionLog.batch_no) == batch_no.upper(),
-            ProductionLog.status == ProductionStatus.POSTED)
-    ).first()
+@dataclass(frozen=True)
+class Place:
+    """A party as posting production needs it."""
+
+    id: int
+    kind: PartyKind
+    name: str
+    territory_path: str
+    is_active: bool
+
+
+_F, _P = Party.__table__, Product.__table__  # type: ignore[attr-defined]
+_M = _P.alias("material")
+_R = RecipeLine.__table__  # type: ignore[attr-defined]
+_PLACE = ("id", "kind", "name", "territory_path", "is_active")
+_ITEM = ITEM_COLUMNS
+_ONE = sa.select(sa.literal(1).label("one")).subquery("one")
+_FACTORY_AND_RECIPE = (
+    sa.select(*(_F.c[k] for k in _PLACE), *(_P.c[k] for k in _ITEM), _R.c.qty_per_unit, *(_M.c[k] for k in _ITEM))
+    .select_from(_ONE.outerjoin(_F, _F.c.id == sa.bindparam("factory_id"))
+                 .outerjoin(_P, _P.c.id == sa.bindparam("product_id"))
+                 .outerjoin(_R, _R.c.product_id == _P.c.id).outerjoin(_M, _M.c.id == _R.c.material_id))
+    .order_by(_R.c.id)
+)
+_LOG, _BATCH = ProductionLog.__table__, StockBatch.__table__  # type: ignore[attr-defined]
+_BATCH_CLASH = sa.select(
+    sa.select(_LOG.c.number).where(
+        _LOG.c.factory_id == sa.bindparam("factory_id"), _LOG.c.product_id == sa.bindparam("product_id"),
+        func.upper(_LOG.c.batch_no) == sa.bindparam("upper_batch_no"),
+        _LOG.c.status == ProductionStatus.POSTED).limit(1).scalar_subquery(),
+    sa.select(_BATCH.c.produced_on).where(
+        _BATCH.c.location_id == sa.bindparam("factory_id"), _BATCH.c.product_id == sa.bindparam("product_id"),
+        _BATCH.c.batch_no == sa.bindparam("batch_no")).scalar_subquery(),
+)
+
+
+def factory_and_recipe(session: Session, factory_id: int, product_id: int
+                       ) -> tuple[Place | None, Item | None, list[tuple[Item, Decimal]]]:
+    """The party `factory_id`, the product `product_id` and its recipe as (material, quantity per unit) in the
+    order entered — whichever exist — in one query."""
+    rows = session.connection().execute(_FACTORY_AND_RECIPE, {"factory_id": factory_id, "product_id": product_id}
+                                        ).all()
+    first, places, items = rows[0], len(_PLACE), len(_ITEM)
+    factory = Place(*first[:places]) if first[0] is not None else None
+    product = Item(*first[places:places + items]) if first[places] is not None else None
+    qty_at = places + items
+    return factory, product, [(Item(*row[qty_at + 1:]), row[qty_at]) for row in rows if row[qty_at] is not None]
+
+
+@dataclass(frozen=True)
+class BatchUse:
+    posted_on: str | None  # the number of the posted log that holds the batch number
+    produced_on: date | None  # the day the factory's stock batch of that number was made
+
+
+def posted_with_batch(session: Session, factory_id: int, product_id: int, batch_no: str) -> BatchUse | None:
+    """What already uses this batch number for this factory and product — the posted log holding it
+    (case-insensitive) and the factory's stock batch of that number — in one query; None when nothing does."""
+    number, produced_on = session.connection().execute(_BATCH_CLASH, {
+        "factory_id": factory_id, "product_id": product_id, "upper_batch_no": batch_no.upper(),
+        "batch_no": batch_no}).one()
+    return None if number is None and produced_on is None else BatchUse(number, produced_on)
 
 
 def batch_numbers(session: Session, factory_id: int, product_id: int, prefix: str) -> set[str]:
@@ -74,30 +130,27 @@ def balances(session: Session, location_id: int, product_ids: Iterable[int]) -> 
     return found
 
 
-def consumption_moves(session: Session, log: ProductionLog) -> list[StockMove]:
+@dataclass(frozen=True)
+class Consumed:
+    """One consumption move of a log, with the batch it came from (perishable materials)."""
+
+    product_id: int
+    qty: Decimal  # negative, as moved
+    unit_cost: Decimal
+    batch_no: str | None
+    produced_on: date | None
+    expires_on: date | None
+
+
+def consumption_moves(session: Session, log: ProductionLog) -> list[Consumed]:
     """The materials a log took out of its factory, one move per material (per batch for perishables)."""
-    return list(session.exec(
-        select(StockMove).where(StockMove.document == log.number, StockMove.location_id == log.factory_id,
-                                StockMove.kind == MoveKind.CONSUMPTION).order_by(col(StockMove.id))))
-
-
-def batch_by_id(session: Session, batch_id: int) -> StockBatch | None:
-    return session.get(StockBatch, batch_id)
-
-
-def recipe_costs(session: Session, product_ids: Iterable[int]) -> dict[int, Decimal]:
-    """Material cost of one unit of each finished good: Σ qty per unit × the material's standard cost, exact."""
-    ids = sorted(set(product_ids))
-    if not ids:
-        return {}
     rows = session.exec(
-        select(RecipeLine.product_id, RecipeLine.qty_per_unit, Product.standard_cost)
-        .join(Product, col(Product.id) == col(RecipeLine.material_id))
-        .where(col(RecipeLine.product_id).in_(ids)))
-    costs: dict[int, Decimal] = {}
-    for product_id, qty, cost in rows:
-        costs[product_id] = costs.get(product_id, Decimal(0)) + qty * cost
-    return costs
+        select(StockMove.product_id, StockMove.qty, StockMove.unit_cost, StockBatch.batch_no, StockBatch.produced_on,
+               StockBatch.expires_on)
+        .outerjoin(StockBatch, col(StockBatch.id) == col(StockMove.batch_id))
+        .where(StockMove.document == log.number, StockMove.location_id == log.factory_id,
+               StockMove.kind == MoveKind.CONSUMPTION).order_by(col(StockMove.id)))
+    return [Consumed(*row) for row in rows]
 
 
 def finished_goods_with_recipe(session: Session) -> list[Product]:

@@ -27,13 +27,13 @@ from domain.errors import Conflict, InsufficientStock, NotFound, ValidationFaile
 from domain.events import DomainEvent
 from domain.formatting import format_date, format_quantity
 from domain.jsonsafe import json_safe
-from domain.models import MoveKind, Party, PartyKind, Product, ProductKind
+from domain.models import MoveKind, PartyKind, ProductKind
 from domain.models.production import ProductionLog, ProductionStatus, RejectReason, Shift
 from domain.queries import parties as parties_q
 from domain.queries import production as production_q
 from domain.queries import products as products_q
 from domain.queries.sequences import next_number
-from domain.services import stock
+from domain.services import rollups, stock
 from domain.services.production_views import (
     Choice,
     FactoryDay,
@@ -47,7 +47,6 @@ from domain.services.production_views import (
     stock_on_hand,
     suggest_batch_no,
 )
-from domain.services.recipes import materials_needed
 from domain.types import QUANTITY_PLACES, to_decimal, utcnow
 from domain.validation import parse
 
@@ -190,36 +189,34 @@ class ProductionIn(BaseModel):
 # ---- posting and reversing ---------------------------------------------------------------------------------------
 
 
-def _factory(session: Session, actor: Actor, factory_id: int) -> Party:
-    factory = parties_q.party_by_id(session, factory_id)
+def _factory_and_recipe(session: Session, actor: Actor, data: ProductionIn
+                        ) -> tuple[production_q.Place, production_q.Item, list[tuple[production_q.Item, Decimal]]]:
+    """The factory (in the actor's area, active), the finished good and its recipe as (material, quantity per
+    unit), read together."""
+    factory, product, recipe = production_q.factory_and_recipe(session, data.factory_id, data.product_id)
     if factory is None or factory.kind is not PartyKind.FACTORY:
         raise ValidationFailed.field("Factory", "is not a factory")
     actor.ensure_sees(factory.territory_path, factory.name)
     if not factory.is_active:
         raise ValidationFailed.field("Factory", f"{factory.name} is inactive")
-    return factory
-
-
-def _product(session: Session, product_id: int) -> Product:
-    product = products_q.by_id(session, product_id)
     if product is None or product.kind is not ProductKind.FINISHED:
         raise ValidationFailed.field("Product", "is not a finished good")
     if not product.is_active:
         raise ValidationFailed.field("Product", f"{product.name} is inactive")
-    if not products_q.has_recipe(session, product_id):
+    if not recipe:
         raise ValidationFailed.field("Product", f"{product.name} has no recipe: add one before posting production")
-    return product
+    return factory, product, recipe
 
 
 def _check_batch(session: Session, data: ProductionIn, factory_id: int, product_id: int) -> None:
     """A batch number is on one posted log per factory and product; a reused one (after a reversal) keeps its day."""
     batch_no = data.batch_no or ""
-    if (taken := production_q.posted_with_batch(session, factory_id, product_id, batch_no)) is not None:
-        raise ValidationFailed.field("Batch", f"{batch_no} is already on {taken.number}")
-    existing = production_q.stock_batch(session, factory_id, product_id, batch_no)
-    if existing is not None and existing.produced_on != data.business_date:
+    used = production_q.posted_with_batch(session, factory_id, product_id, batch_no)
+    if used is not None and used.posted_on is not None:
+        raise ValidationFailed.field("Batch", f"{batch_no} is already on {used.posted_on}")
+    if used is not None and used.produced_on is not None and used.produced_on != data.business_date:
         raise ValidationFailed.field(
-            "Batch", f"{batch_no} was produced on {format_date(existing.produced_on)}: use another number")
+            "Batch", f"{batch_no} was produced on {format_date(used.produced_on)}: use another number")
     if data.corrects_id is not None:
         old = production_q.log_by_id(session, data.corrects_id)
         if old is None or old.factory_id != factory_id or old.status is not ProductionStatus.REVERSED:
@@ -236,7 +233,7 @@ def _flush_log(session: Session, batch_no: str) -> None:
         raise
 
 
-def _refuse_shortages(factory: Party, needed: dict[int, Decimal], materials: dict[int, Product],
+def _refuse_shortages(factory: production_q.Place, needed: dict[int, Decimal], materials: dict[int, production_q.Item],
                       on_hand: dict[int, Decimal]) -> None:
     short = [m for m in needed if needed[m] > on_hand.get(m, ZERO)]
     if short:
@@ -263,16 +260,18 @@ def post_production_log(
     }, LABELS)
     with transaction(actor) as tx:
         session = tx.session
-        factory = _factory(session, actor, data.factory_id)
-        product = _product(session, data.product_id)
-        assert factory.id is not None and product.id is not None
+        factory, product, recipe = _factory_and_recipe(session, actor, data)
         _check_batch(session, data, factory.id, product.id)
-        exact = materials_needed(product_id=product.id, qty=data.good_qty + data.rejected_qty, session=session)
-        needed = {m: q.quantize(THOUSANDTH, rounding=ROUND_CEILING) for m, q in exact.items()}  # recipe order
-        materials = products_q.by_ids(session, needed)
-        stock.lock(tx, [(factory.id, m) for m in needed] + [(factory.id, product.id)])
-        _refuse_shortages(factory, needed, materials, production_q.balances(session, factory.id, needed))
-        unit_cost = production_q.recipe_costs(session, [product.id]).get(product.id, ZERO)
+        made = data.good_qty + data.rejected_qty
+        exact: dict[int, Decimal] = {}
+        materials: dict[int, production_q.Item] = {}
+        for material, per_unit in recipe:  # recipe order
+            exact[material.id] = exact.get(material.id, ZERO) + per_unit * made
+            materials[material.id] = material
+        needed = {m: q.quantize(THOUSANDTH, rounding=ROUND_CEILING) for m, q in exact.items()}
+        held = stock.locked_balances(tx, [(factory.id, m) for m in needed] + [(factory.id, product.id)])
+        _refuse_shortages(factory, needed, materials, {m: held[(factory.id, m)] for m in needed})
+        unit_cost = sum((per_unit * material.standard_cost for material, per_unit in recipe), Decimal(0))
         log = ProductionLog(
             number=next_number(session, "PL"), factory_id=factory.id, business_date=data.business_date,
             shift=data.shift, product_id=product.id, batch_no=data.batch_no or "", planned_qty=data.planned_qty,
@@ -282,16 +281,18 @@ def post_production_log(
             note=data.note)
         session.add(log)
         _flush_log(session, log.batch_no)
-        for material_id, qty in needed.items():
-            stock.take(tx, location_id=factory.id, product_id=material_id, qty=qty, kind=MoveKind.CONSUMPTION,
-                       document=log.number, business_date=log.business_date, note=f"batch {log.batch_no}")
-        if log.good_qty > 0:
-            shelf = product.shelf_life_days
-            expires = log.business_date + timedelta(days=shelf) if shelf else None
-            stock.put(tx, location_id=factory.id, product_id=product.id, qty=log.good_qty,
-                      kind=MoveKind.PRODUCTION, document=log.number, business_date=log.business_date,
-                      batch=stock.BatchInfo(log.batch_no, log.business_date, expires))
+        with stock.posting(tx, document=log.number, business_date=log.business_date,
+                           products=[product, *materials.values()], with_ids=False) as post:
+            for material_id, qty in needed.items():
+                post.take(location_id=factory.id, product_id=material_id, qty=qty, kind=MoveKind.CONSUMPTION,
+                          note=f"batch {log.batch_no}")
+            if log.good_qty > 0:
+                shelf = product.shelf_life_days
+                expires = log.business_date + timedelta(days=shelf) if shelf else None
+                post.put(location_id=factory.id, product_id=product.id, qty=log.good_qty, kind=MoveKind.PRODUCTION,
+                         batch=stock.BatchInfo(log.batch_no, log.business_date, expires))
         consumed = {materials[m].sku: str(q) for m, q in needed.items()}
+        rollups.production_changed(tx, log, sign=1)
         tx.audit("production.post", log, after={**snapshot(log), "consumed": consumed},
                  scope_path=factory.territory_path)
         _emit(tx, "production.posted", log)
@@ -342,20 +343,20 @@ def reverse_production_log(actor: Actor, *, log_id: int, reason: str) -> Product
         stock.lock(tx, [(log.factory_id, m.product_id) for m in moves] + [(log.factory_id, log.product_id)])
         _refuse_if_gone(session, log)
         day, note = today(), f"reversal of {log.number}"
-        if log.good_qty > 0:
-            stock.take(tx, location_id=log.factory_id, product_id=log.product_id, qty=log.good_qty,
-                       kind=MoveKind.REVERSAL, document=log.number, business_date=day, batch_no=log.batch_no,
-                       note=note)
-        for move in moves:
-            batch = production_q.batch_by_id(session, move.batch_id) if move.batch_id else None
-            stock.put(tx, location_id=log.factory_id, product_id=move.product_id, qty=-move.qty,
-                      kind=MoveKind.REVERSAL, document=log.number, business_date=day, unit_cost=move.unit_cost,
-                      batch=stock.BatchInfo(batch.batch_no, batch.produced_on, batch.expires_on) if batch else None,
-                      note=note)
+        with stock.posting(tx, document=log.number, business_date=day, with_ids=False) as post:
+            if log.good_qty > 0:
+                post.take(location_id=log.factory_id, product_id=log.product_id, qty=log.good_qty,
+                          kind=MoveKind.REVERSAL, batch_no=log.batch_no, note=note)
+            for move in moves:
+                batch = (stock.BatchInfo(move.batch_no, move.produced_on, move.expires_on)
+                         if move.batch_no is not None and move.produced_on is not None else None)
+                post.put(location_id=log.factory_id, product_id=move.product_id, qty=-move.qty,
+                         kind=MoveKind.REVERSAL, unit_cost=move.unit_cost, batch=batch, note=note)
         before = snapshot(log)
         log.status, log.reversed_at, log.reversed_by, log.reversal_reason = (
             ProductionStatus.REVERSED, utcnow(), actor.user_id, why)
         session.add(log)
+        rollups.production_changed(tx, log, sign=-1)
         tx.audit("production.reverse", log, before=before, scope_path=log.territory_path)
         _emit(tx, "production.reversed", log)
     return log
