@@ -4,9 +4,12 @@ hand-written interpretation around it survives every `make bench`."""
 import os
 import platform
 import sqlite3
+from collections.abc import Sequence
 from datetime import datetime
 from importlib.metadata import version
 from pathlib import Path
+
+from benchmarks.measure import Result
 
 MAKE_BENCH = "python -m benchmarks.stock_posting"
 BEGIN = "<!-- results:begin — written by `make bench`; edit outside these markers -->"
@@ -93,3 +96,36 @@ def write(path: Path, section: str) -> None:
     _old, tail = rest.split(END, 1)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(f"{head}{BEGIN}\n{section}\n{END}{tail}")
+
+
+def markdown_table(results: Sequence[Result], labels: dict[str, str], target: float) -> str:
+    lines = [
+        "| database | scenario | documents | moves | services moves/s | p50 ms/doc | p95 ms/doc | CPU ms/doc "
+        "| SQL statements/doc | in driver + database | raw moves/s | raw p50 ms/doc | services ÷ raw | within 3× |",
+        "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|",
+    ]
+    for r in results:
+        s, raw = r.service, r.raw
+        lines.append(
+            f"| {r.database} | {labels[r.scenario]} | {s.documents:,} | {s.moves:,} | {s.moves_per_second:,.0f} "
+            f"| {s.percentile(50):.1f} | {s.percentile(95):.1f} | {1000 * s.cpu / s.documents:.1f} "
+            f"| {s.statements / s.documents:.1f} | {100 * s.in_database / s.seconds:.0f} % "
+            f"| {raw.moves_per_second:,.0f} | {raw.percentile(50):.2f} | {r.ratio:.1f}× "
+            f"| {'yes' if r.ratio <= target else '**no**'} |")
+    return "\n".join(lines)
+
+
+def floor_table(results: Sequence[Result], labels: dict[str, str]) -> str:
+    """The ledger floor (d) beside raw (c) and the services."""
+    lines = [
+        "| database | scenario | floor moves/s | floor p50 ms/doc | floor statements/doc | floor ÷ raw "
+        "| services ÷ floor |",
+        "|---|---|--:|--:|--:|--:|--:|",
+    ]
+    for r in results:
+        f = r.floor
+        lines.append(
+            f"| {r.database} | {labels[r.scenario]} | {f.moves_per_second:,.0f} | {f.percentile(50):.2f} "
+            f"| {f.statements / f.documents:.1f} | {r.raw.moves_per_second / f.moves_per_second:.1f}× "
+            f"| {f.moves_per_second / r.service.moves_per_second:.1f}× |")
+    return "\n".join(lines)

@@ -13,39 +13,39 @@ one document after the other:
 (b) transfers: N × `transfer_stock` of one line, factory → depot, 480 loaves taken first-expiring-first from the
     arranged batches (2 moves: out, in; and the batch at each end, the audit row, the document number). (b) runs
     before (a), so the factory holds only those batches (17 per good at N = 1000, fewer as they empty) and not
-    the N batches (a) leaves behind: a transfer reads every open batch of its product (see docs/benchmarks.md);
+    the N batches (a) leaves behind, as a factory would (see benchmarks/README.md);
 (c) raw: the very stock_move rows (a) and (b) wrote, read back and INSERTed again after them, in the same
     database — one transaction per document, one INSERT executed for all its rows (executemany), on the same
     engine — with no validation, no balance or batch update, no lock, no audit row and no document number. That
-    is the floor the services are measured against.
+    is the floor the services are measured against;
+(d) ledger floor: the same rows again, each document in one transaction as one guarded balance UPDATE per move
+    (`… SET qty = qty + :d WHERE … AND qty + :d >= 0 RETURNING qty`, a prebuilt Core statement) and then the one
+    INSERT of (c): the least a ledger that keeps balances and refuses overselling must send, with nothing else.
 
 Moves per second = ledger rows written ÷ wall time; the ratio is raw moves/s ÷ service moves/s (target: ≤ 3).
 The first `--warmup` documents of (a) and (b) are posted untimed (statement caches, connection pool).
 """
 
 import argparse
-import cProfile
 import gc
 import math
 import os
-import pstats
-import statistics
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event, insert, select, text
+from sqlalchemy import bindparam, insert, select, text, update
 
 from benchmarks import databases, report
+from benchmarks.measure import DriverClock, Result, Timing, profiled
 from domain import db, migrate
 from domain.access import SYSTEM, Actor
-from domain.models import StockMove
+from domain.models import StockBalance, StockMove
 from domain.queries import stock as stock_q
 from domain.services import inventory, production
 from domain.services.access import load_actor, seed_access
@@ -53,6 +53,7 @@ from domain.services.geography import add_geo_node
 from domain.services.parties import create_party
 from domain.services.products import create_product, set_recipe
 from domain.services.users import create_user
+from domain.types import Quantity, UTCDateTime, utcnow
 
 TARGET_RATIO = 3.0
 RESULTS_FILE = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
@@ -154,97 +155,18 @@ def transfer(world: World, i: int) -> str:
 # ---- measuring -----------------------------------------------------------------------------------------------------
 
 
-class DriverClock:
-    """SQL statements sent to the driver (an executemany counts once), and the time spent inside the driver's
-    execute / executemany / commit / ping calls — waiting on the database, in other words — on this engine."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.count, self.seconds = 0, 0.0
-        event.listen(engine, "before_cursor_execute", self._seen)
-        dialect = engine.dialect
-        for name in ("do_execute", "do_executemany", "do_commit", "do_ping"):
-            setattr(dialect, name, self._timed(getattr(dialect, name)))
-
-    def _seen(self, *_args: Any) -> None:
-        self.count += 1
-
-    def _timed(self, call: Callable[..., Any]) -> Callable[..., Any]:
-        def timed(*args: Any, **kwargs: Any) -> Any:
-            start = time.perf_counter()
-            try:
-                return call(*args, **kwargs)
-            finally:
-                self.seconds += time.perf_counter() - start
-
-        return timed
-
-    def reading(self) -> tuple[int, float]:
-        return self.count, self.seconds
-
-
-@dataclass(frozen=True)
-class Timing:
-    documents: int
-    moves: int
-    seconds: float
-    latencies: list[float]  # seconds per document
-    statements: int
-    in_database: float  # seconds inside driver calls
-
-    @property
-    def moves_per_second(self) -> float:
-        return self.moves / self.seconds
-
-    def percentile(self, p: float) -> float:
-        """Milliseconds per document at the p-th percentile."""
-        ordered = sorted(self.latencies)
-        return 1000 * statistics.quantiles(ordered, n=100, method="inclusive")[round(p) - 1] if len(ordered) > 1 \
-            else 1000 * ordered[0]
-
-
-@dataclass(frozen=True)
-class Result:
-    database: str
-    scenario: str
-    service: Timing
-    raw: Timing
-
-    @property
-    def ratio(self) -> float:
-        """How many times longer the services take per move than raw INSERTs."""
-        return self.raw.moves_per_second / self.service.moves_per_second
-
-
-@contextmanager
-def _profiled(profile_dir: Path | None, name: str) -> Iterator[None]:
-    if profile_dir is None:
-        yield
-        return
-    profiler = cProfile.Profile()
-    profiler.enable()
-    try:
-        yield
-    finally:
-        profiler.disable()
-        profile_dir.mkdir(parents=True, exist_ok=True)
-        path = profile_dir / f"{name}.prof"
-        profiler.dump_stats(path)
-        print(f"\n--- profile {name} ({path}), top 25 by cumulative time ---")
-        pstats.Stats(profiler).strip_dirs().sort_stats("cumulative").print_stats(25)
-
-
 def _documents(post: Callable[[int], str], numbers: range, clock: DriverClock) -> tuple[list[str], Timing]:
     gc.collect()
     latencies, written = [], []
     statements, in_database = clock.reading()
-    start = time.perf_counter()
+    cpu, start = time.process_time(), time.perf_counter()
     for i in numbers:
         t0 = time.perf_counter()
         written.append(post(i))
         latencies.append(time.perf_counter() - t0)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     return written, Timing(len(written), 0, seconds, latencies, clock.count - statements,
-                           clock.seconds - in_database)
+                           clock.seconds - in_database, cpu)
 
 
 def _moves_of(documents: Sequence[str]) -> list[list[dict[str, Any]]]:
@@ -261,26 +183,42 @@ def _moves_of(documents: Sequence[str]) -> list[list[dict[str, Any]]]:
     return list(by_document.values())
 
 
-def _raw(groups: list[list[dict[str, Any]]], clock: DriverClock) -> Timing:
-    """INSERT each document's rows in its own transaction, nothing else."""
+_BALANCE = StockBalance.__table__  # type: ignore[attr-defined]
+_GUARDED = (  # the services' guarded update, in one form for both signs
+    update(_BALANCE)
+    .where(_BALANCE.c.location_id == bindparam("loc"), _BALANCE.c.product_id == bindparam("prod"),
+           _BALANCE.c.qty + bindparam("d", type_=Quantity()) >= 0)
+    .values(qty=_BALANCE.c.qty + bindparam("d", type_=Quantity()), updated_at=bindparam("now", type_=UTCDateTime()))
+    .returning(_BALANCE.c.qty)
+)
+
+
+def _raw(groups: list[list[dict[str, Any]]], clock: DriverClock, *, guarded: bool = False) -> Timing:
+    """INSERT each document's rows in its own transaction, nothing else — or (`guarded`) first one guarded balance
+    UPDATE per row, as the ledger floor."""
     engine, statement = db.get_engine(), insert(StockMove.__table__)  # type: ignore[attr-defined]
     gc.collect()
     latencies = []
     statements, in_database = clock.reading()
-    start = time.perf_counter()
+    cpu, start = time.process_time(), time.perf_counter()
     for rows in groups:
         t0 = time.perf_counter()
         with engine.begin() as conn:
+            if guarded:
+                now = utcnow()
+                for row in rows:
+                    conn.execute(_GUARDED, {"loc": row["location_id"], "prod": row["product_id"], "d": row["qty"],
+                                            "now": now}).scalar_one()  # no row: a bug in this script
             conn.execute(statement, rows)
         latencies.append(time.perf_counter() - t0)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     return Timing(len(groups), sum(map(len, groups)), seconds, latencies, clock.count - statements,
-                  clock.seconds - in_database)
+                  clock.seconds - in_database, cpu)
 
 
 def _with_moves(timing: Timing, groups: list[list[dict[str, Any]]]) -> Timing:
     return Timing(timing.documents, sum(map(len, groups)), timing.seconds, timing.latencies, timing.statements,
-                  timing.in_database)
+                  timing.in_database, timing.cpu)
 
 
 def run_database(name: str, url: str, *, n: int, warmup: int, profile_dir: Path | None) -> list[Result]:
@@ -295,7 +233,7 @@ def run_database(name: str, url: str, *, n: int, warmup: int, profile_dir: Path 
         for i in range(warmup):
             post(world, i)
         print(f"[{name}] {SCENARIOS[scenario]}: {n} documents through the services ...", file=sys.stderr)
-        with _profiled(profile_dir, f"{name}-{scenario}"):
+        with profiled(profile_dir, f"{name}-{scenario}"):
             numbers, timing = _documents(lambda i, post=post: post(world, i), range(warmup, warmup + n), clock)
         results[scenario] = (numbers, timing)
     with db.reading() as session:  # the services kept the ledger whole; the raw rows below deliberately do not
@@ -308,7 +246,10 @@ def run_database(name: str, url: str, *, n: int, warmup: int, profile_dir: Path 
         groups = _moves_of(numbers)
         print(f"[{name}] {SCENARIOS[scenario]}: the same {sum(map(len, groups))} rows as raw INSERTs ...",
               file=sys.stderr)
-        out.append(Result(name, scenario, _with_moves(timing, groups), _raw(groups, clock)))
+        raw = _raw(groups, clock)
+        print(f"[{name}] {SCENARIOS[scenario]}: the same rows with a guarded balance update each ...",
+              file=sys.stderr)
+        out.append(Result(name, scenario, _with_moves(timing, groups), raw, _raw(groups, clock, guarded=True)))
     return out
 
 
@@ -320,23 +261,6 @@ def server_facts() -> dict[str, str]:
 
 
 # ---- the command ---------------------------------------------------------------------------------------------------
-
-
-def markdown_table(results: Sequence[Result]) -> str:
-    lines = [
-        "| database | scenario | documents | moves | services moves/s | p50 ms/doc | p95 ms/doc | SQL statements/doc "
-        "| in driver + database | raw moves/s | raw p50 ms/doc | services ÷ raw | within 3× |",
-        "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|",
-    ]
-    for r in results:
-        s, raw = r.service, r.raw
-        lines.append(
-            f"| {r.database} | {SCENARIOS[r.scenario]} | {s.documents:,} | {s.moves:,} | {s.moves_per_second:,.0f} "
-            f"| {s.percentile(50):.1f} | {s.percentile(95):.1f} | {s.statements / s.documents:.1f} "
-            f"| {100 * s.in_database / s.seconds:.0f} % "
-            f"| {raw.moves_per_second:,.0f} | {raw.percentile(50):.2f} | {r.ratio:.1f}× "
-            f"| {'yes' if r.ratio <= TARGET_RATIO else '**no**'} |")
-    return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -373,7 +297,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 pg_facts = server_facts()
     load_after = os.getloadavg()
 
-    table = markdown_table(results)
+    table = (report.markdown_table(results, SCENARIOS, TARGET_RATIO) + "\n\nThe ledger floor (d): the raw moves "
+             "plus one guarded balance update per move.\n\n" + report.floor_table(results, SCENARIOS))
     print()
     print(table)
     for note in notes:

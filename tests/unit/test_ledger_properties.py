@@ -11,6 +11,7 @@ One small world per test function; each example starts its model from the databa
 failure can then shrink less well: the database under a replayed example is not the one it first ran on).
 """
 
+import copy
 import itertools
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -341,6 +342,8 @@ class Transfer:
             refusal = ValidationFailed
         elif any(m.balance(src, w.ids[p]) < q for p, q in lines):
             refusal = InsufficientStock
+        elif self._reuses_a_batch(m, w, src, dst, lines):
+            refusal = Conflict  # the target holds that batch number with other dates: batches are never merged
         doc = attempt(m, "transfer", refusal, lambda: inventory.transfer_stock(
             w.keeper, from_id=src, to_id=dst, business_date=when,
             lines=[{"product": w.ids[p], "qty": q} for p, q in lines]))
@@ -350,6 +353,19 @@ class Transfer:
             for no, portion, b in m.take(src, w.ids[p], q):
                 m.put(dst, w.ids[p], portion, doc.number, when,
                       batch=(no, b.produced_on, b.expires_on) if no is not None and b is not None else None)
+
+    @staticmethod
+    def _reuses_a_batch(m: Model, w: World, src: int, dst: int, lines: list[tuple[str, Decimal]]) -> bool:
+        """Would a batch the transfer carries (first expiring first) land on a batch of the same number held at the
+        target with other dates?"""
+        trial = copy.deepcopy(m)
+        for p, q in lines:
+            for no, _, b in trial.take(src, w.ids[p], q):
+                held = m.batches.get((dst, w.ids[p], no)) if no is not None else None
+                if held is not None and b is not None and (held.produced_on, held.expires_on) != (
+                        b.produced_on, b.expires_on):
+                    return True
+        return False
 
 
 @dataclass(frozen=True)
