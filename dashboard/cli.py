@@ -74,7 +74,7 @@ def _seed(scale: str, seed: int) -> "SeedReport | None":
     url = resolve_database_url(get_settings())
     print(f"Seeding the {scale} company (seed {seed}) into {database_label(url)} ...")
     if scale == "demo":
-        print("The first run also makes 90 days of production and stock at the factories: a minute or two.")
+        print("The first run also makes 90 days of production, orders in three tiers and invoices: two minutes or so.")
     try:
         report = seed_company(scale=scale, seed=seed)
     except DomainError as exc:
@@ -191,10 +191,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Migrate, then create a realistic Kenyan bakery through the services: geography (zones to "
                     "territories), 25 finished goods with recipes over raw materials and packaging, 3 factories, "
                     "distributors and retailers in every region, and the demo logins; at the demo scale also the "
-                    "last 90 days of production (logs, supplier deliveries, transfers to distributors, write-offs) "
-                    "and the stock they leave at the factories. Deterministic from --seed; idempotent: what exists "
-                    "(by code) is kept, so a second run creates nothing, and the history is made only while no "
-                    "production log exists. Never in production.")
+                    "last 90 days of trade (production logs, supplier deliveries, primary, secondary and tertiary "
+                    "orders with their invoices, write-offs) and the stock they leave. Deterministic from --seed; "
+                    "idempotent: what exists (by code) is kept, so a second run creates nothing, and the history "
+                    "is made only while no production log exists. Never in production.")
     seed.add_argument("--scale", choices=["demo", "large"], default="demo",
                       help="demo: 30 distributors and 600 retailers (default); large: ten times as many "
                            "distributors and retailers, for benchmarks")

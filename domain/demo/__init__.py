@@ -5,7 +5,10 @@
     parties.py    factories, distributors per region, the retailers they supply (planned from a seed)
     bulk.py       many parties per transaction, for the `large` scale
     users.py      the demo logins, and one regional sales login per region
-    history.py    the last 90 days of production and stock at the factories (deliveries, logs, transfers)
+    history.py    the last 90 days of production and stock at the factories (supplier deliveries, logs)
+    sales_history.py  the same 90 days of primary, secondary and tertiary orders, delivered and invoiced
+    reads.py      what the history reads back between its service calls
+    simulate.py   `chesanto demo --simulate`: the company keeps working while you watch
     seed.py       `seed(scale=..., seed=...)`: all of the above, idempotent
 """
 
