@@ -39,3 +39,11 @@ def format_datetime(value: datetime | None) -> str:
         return ""
     local = local_time(value)
     return f"{local.day} {local:%b %Y %H:%M}"
+
+
+def format_percent(value: Decimal | None, *, signed: bool = False) -> str:
+    """`42.9 %`, `+42.9 %` (signed), `−3.0 %` (with a minus sign), `—` when there is nothing to compare."""
+    if value is None:
+        return "—"
+    sign = "+" if signed and value > 0 else ""
+    return f"{sign}{value:,.1f} %".replace("-", "−")

@@ -7,20 +7,10 @@ from typing import Any
 
 from nicegui import ui
 
-from domain.formatting import format_date, format_money
-from domain.services.profit_and_loss import PnlLine, ProfitAndLoss, change, margin
+from domain.formatting import format_date, format_money, format_percent
+from domain.services.profit_and_loss import EXPLAINED, PnlLine, ProfitAndLoss, margin
 
 INCOME = {"Revenue", "Gross margin", "Net margin"}  # and the "… sales" lines: more is better
-MEMO = "Tertiary sell-out (memo: retailers' sales, not revenue)"
-EXPLAINED = [
-    "Revenue: primary (factory → distributor) and secondary (distributor → retailer) sales delivered in the "
-    "period, by delivery date — what the company invoices.",
-    "Cost of goods: the delivered quantities at each product's standard cost.",
-    "Production waste: the material cost of rejects in posted production logs (reversed logs do not count).",
-    "Expenses: approved expenses by category; pending and rejected ones do not count.",
-    "Gross margin = revenue − cost of goods; net margin = gross margin − production waste − expenses.",
-    "A factory narrows waste and expenses to that factory; sales stay the area's (they are placed at the buyer).",
-]
 COLUMNS = [
     {"name": "label", "label": "", "field": "label", "align": "left"},
     {"name": "amount", "label": "This period", "field": "amount", "align": "right", "classes": "text-no-wrap"},
@@ -46,13 +36,6 @@ _ROW = """
 """
 
 
-def format_percent(value: Decimal | None, *, signed: bool = False) -> str:
-    if value is None:
-        return "—"
-    sign = "+" if signed and value > 0 else ""
-    return f"{sign}{value:,.1f} %".replace("-", "−")
-
-
 def good_when_up(label: str) -> bool:
     return label in INCOME or label.endswith(" sales")
 
@@ -64,21 +47,16 @@ def tone(label: str, moved: Decimal | None) -> str:
     return "text-positive" if (moved > 0) == good_when_up(label) else "text-negative"
 
 
-def _row(label: str, amount: Decimal, previous: Decimal, revenue: Decimal, *, total: bool, memo: bool = False
-         ) -> dict[str, Any]:
-    moved = change(amount, previous)
-    return {"key": label, "label": label, "amount": format_money(amount), "previous": format_money(previous),
-            "change": format_percent(moved, signed=True), "tone": tone(label, moved),
-            "share": "" if memo else format_percent(margin(amount, revenue)), "total": total, "memo": memo}
+def _row(pnl: ProfitAndLoss, line: PnlLine, *, memo: bool = False) -> dict[str, Any]:
+    return {"key": line.label, "label": line.label, "amount": format_money(line.amount),
+            "previous": format_money(line.previous), "change": format_percent(line.change, signed=True),
+            "tone": tone(line.label, line.change), "share": "" if memo else format_percent(pnl.share(line)),
+            "total": line.level == 0, "memo": memo}
 
 
 def statement_rows(pnl: ProfitAndLoss) -> list[dict[str, Any]]:
     """The statement's lines as the table shows them, then the memo line."""
-    revenue = pnl.current.revenue
-    lines: list[PnlLine] = pnl.lines()
-    rows = [_row(line.label, line.amount, line.previous, revenue, total=line.level == 0) for line in lines]
-    rows.append(_row(MEMO, pnl.current.sell_out, pnl.previous.sell_out, revenue, total=False, memo=True))
-    return rows
+    return [*(_row(pnl, line) for line in pnl.lines()), _row(pnl, pnl.memo(), memo=True)]
 
 
 def pnl_statement(pnl: ProfitAndLoss) -> None:

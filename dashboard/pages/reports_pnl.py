@@ -1,6 +1,7 @@
 """/reports/pnl: the profit & loss statement for a period and an area (a place inside the user's area) or a factory,
 beside the period of the same length just before it. The choices are in the URL
-(?from=2026-11-01&to=2026-11-22&area=12&factory=7), so a view can be bookmarked; it opens on this month to date."""
+(?from=2026-11-01&to=2026-11-22&area=12&factory=7), so a view can be bookmarked; it opens on this month to date.
+Roles with exports.run download the statement shown as PDF or XLSX (each download is audited)."""
 
 from datetime import date, timedelta
 from typing import Any
@@ -24,7 +25,7 @@ from domain.events import DomainEvent
 from domain.inputs import business_today
 from domain.services.access import record_refusal
 from domain.services.geography import geo_choices
-from domain.services.profit_and_loss import profit_and_loss
+from domain.services.profit_and_loss import PnlFormat, pnl_file, profit_and_loss
 
 PATH = "/reports/pnl"
 TITLE = "Profit & loss"
@@ -58,8 +59,11 @@ async def pnl_page(request: Request) -> RedirectResponse | None:
     query = request.query_params
     start, end = quick_periods(business_today())["This month"]
     with frame(TITLE, actor):
-        ui.label(f"Revenue, costs and margins for {actor.scope_name or 'the whole company'} or a place or factory "
-                 "in it, compared with the period just before.").classes("text-grey-7")
+        with ui.row(wrap=True, align_items="center").classes("w-full gap-2"):
+            ui.label(f"Revenue, costs and margins for {actor.scope_name or 'the whole company'} or a place or "
+                     "factory in it, compared with the period just before.").classes("text-grey-7")
+            ui.space()
+            downloads = ui.row(wrap=False).classes("gap-2")
         with ui.row(wrap=True).classes("gap-2").mark("pnl-quick"):
             quick = {label: ui.button(label).props("outline dense no-caps padding='4px 12px'")
                      .mark(f"pnl-quick-{label.lower().replace(' ', '-')}") for label in quick_periods(end)}
@@ -81,6 +85,11 @@ async def pnl_page(request: Request) -> RedirectResponse | None:
         with holder:
             ui.spinner(size="lg")
     view = PnlView(actor, holder, date_from, date_to, area, factory)
+    if actor.can("exports.run"):
+        with downloads:
+            for fmt in ("pdf", "xlsx"):
+                ui.button(f"Download {fmt.upper()}", icon="download", on_click=lambda f=fmt: view.download(f)) \
+                    .props("outline dense no-caps padding='4px 12px'").mark(f"pnl-{fmt}")
     show.on_click(view.load)
     for label, button in quick.items():
         button.on_click(lambda _e, chosen=label: view.choose(chosen))
@@ -98,6 +107,7 @@ class PnlView:
                  area: SearchSelect | None, factory: SearchSelect | None) -> None:
         self.actor, self.holder = actor, holder
         self.date_from, self.date_to, self.area, self.factory = date_from, date_to, area, factory
+        self.shown: dict[str, Any] | None = None  # the choices of the statement on the page: what a download holds
 
     @staticmethod
     def _chosen(picker: SearchSelect | None) -> int | None:
@@ -135,20 +145,39 @@ class PnlView:
             self._field_errors(exc)
             return
         except PermissionDenied as exc:
+            self.shown = None
             if not quiet:
                 await run.io_bound(record_refusal, self.actor, what=PATH, source_ip=client_ip())
             message_card(self.holder, "block", "Not permitted", exc.message, "pnl-message")
             return
         except DomainError as exc:
+            self.shown = None
             message_card(self.holder, "search_off", "Nothing to show", exc.message, "pnl-message")
             return
         if pnl is None or self.holder.is_deleted:  # None: the app is stopping
             return
         wanted = {"from": date_from.isoformat(), "to": date_to.isoformat(), "area": area_id, "factory": factory_id}
         ui.navigate.history.replace(f"{PATH}?{urlencode({k: v for k, v in wanted.items() if v is not None})}")
+        self.shown = {"date_from": date_from, "date_to": date_to, "area_id": area_id, "factory_id": factory_id}
         self.holder.clear()
         with self.holder:
             pnl_statement(pnl)
+
+    async def download(self, fmt: PnlFormat) -> None:
+        """The statement on the page (not choices changed since) as a file."""
+        if self.shown is None:
+            with self.holder:
+                ui.notify("Show a P&L first, then download it.", type="warning")
+            return
+        try:
+            made = await run.io_bound(pnl_file, self.actor, fmt=fmt, **self.shown)
+        except DomainError as exc:
+            with self.holder:
+                ui.notify(exc.message, type="negative")
+            return
+        if made is not None and not self.holder.is_deleted:
+            with self.holder:
+                ui.download.content(made.content, made.filename, made.media_type)
 
     def _field_errors(self, exc: ValidationFailed) -> None:
         fields: dict[str, Any] = {"From": self.date_from, "To": self.date_to, "Factory": self.factory,

@@ -4,7 +4,8 @@ followed by a bold totals row (the table's own exact totals) and the row count a
 
 Cells read as on screen: money right-aligned as "KES 12,345.00", quantities and counts right-aligned, dates as
 "21 Nov 2026", choices and yes/no in words. Long text wraps inside its column, so no cell is cut short. The PDF's
-built-in Helvetica covers Western European text (Windows-1252); any other character prints as "?".
+built-in Helvetica covers Western European text (Windows-1252); a minus sign prints as "-", an arrow as "->", any
+other character as "?".
 
 fpdf2 keeps the whole document in memory until it is saved, which is why the service caps a PDF's rows
 (`domain.services.exports.PDF_MAX_ROWS`) and sends bigger exports to CSV or XLSX.
@@ -36,9 +37,13 @@ _MAX_TEXT_WIDTH = 70.0  # mm; longer text wraps
 _ZEBRA, _HEADER_FILL, _GREY_TEXT = (245, 245, 245), (225, 225, 225), (90, 90, 90)
 
 
-def _safe(text: str) -> str:
-    """What Helvetica can print: Windows-1252, anything else as "?"."""
-    return text.encode("cp1252", "replace").decode("cp1252").replace(PAGES_ALIAS, "")
+_NEAREST = str.maketrans({"\u2212": "-", "\u2192": "->"})  # minus sign, arrow: not in Windows-1252
+
+
+def safe(text: str) -> str:
+    """What Helvetica can print: Windows-1252 (a minus sign as "-", an arrow as "->"), anything else as "?"; never
+    the page-count alias."""
+    return text.translate(_NEAREST).encode("cp1252", "replace").decode("cp1252").replace(PAGES_ALIAS, "")
 
 
 def shown(value: Any, column: Column) -> str:
@@ -59,8 +64,8 @@ def shown(value: Any, column: Column) -> str:
     if kind == "bool":
         return "Yes" if value else "No"
     if kind == "choice":
-        return _safe(choice_label(value))
-    return _safe(str(value))
+        return safe(choice_label(value))
+    return safe(str(value))
 
 
 class _Document(FPDF):
@@ -71,8 +76,8 @@ class _Document(FPDF):
         self.set_margins(MARGIN, MARGIN, MARGIN)
         self.set_auto_page_break(False)
         self.alias_nb_pages(PAGES_ALIAS)
-        self.set_title(_safe(heading.title))
-        self.set_author(_safe(heading.exported_by))
+        self.set_title(safe(heading.title))
+        self.set_author(safe(heading.exported_by))
         self.set_creator("Chesanto Operations")
         self.bottom = self.h - MARGIN - 5  # rows stop here; the footer lives below
         self.right_aligned = [c.kind in NUMERIC_KINDS for c in columns]
@@ -88,7 +93,7 @@ class _Document(FPDF):
         one line."""
         usable = self.w - 2 * MARGIN
         self.set_font("helvetica", "B", BODY_PT)
-        label_words = [max((self.get_string_width(w) for w in _safe(c.label).split()), default=0) + 2 * PAD_X
+        label_words = [max((self.get_string_width(w) for w in safe(c.label).split()), default=0) + 2 * PAD_X
                        for c in self.columns]
         self.set_font("helvetica", "", BODY_PT)
         widths: list[float] = []
@@ -172,26 +177,26 @@ class _Document(FPDF):
         heading = self.heading
         if self.page_no() == 1:
             self.set_font("helvetica", "B", TITLE_PT)
-            self.multi_cell(0, 7, _safe(heading.title), new_x="LMARGIN", new_y="NEXT")
+            self.multi_cell(0, 7, safe(heading.title), new_x="LMARGIN", new_y="NEXT")
             self.set_font("helvetica", "", HEAD_PT)
-            self.multi_cell(0, 4.5, _safe(heading.filters_text), new_x="LMARGIN", new_y="NEXT")
-            self.multi_cell(0, 4.5, _safe(heading.exported_text), new_x="LMARGIN", new_y="NEXT")
+            self.multi_cell(0, 4.5, safe(heading.filters_text), new_x="LMARGIN", new_y="NEXT")
+            self.multi_cell(0, 4.5, safe(heading.exported_text), new_x="LMARGIN", new_y="NEXT")
             self.set_font("helvetica", "B", HEAD_PT)
             self.multi_cell(0, 4.5, heading.rows_text, new_x="LMARGIN", new_y="NEXT")
             self.ln(2)
         else:
             self.set_font("helvetica", "", BODY_PT)
             self.set_text_color(*_GREY_TEXT)
-            self.cell(0, 5, _safe(f"{heading.title} (continued)"), new_x="LMARGIN", new_y="NEXT")
+            self.cell(0, 5, safe(f"{heading.title} (continued)"), new_x="LMARGIN", new_y="NEXT")
             self.set_text_color(0, 0, 0)
-        self.row([_safe(c.label) for c in self.columns], style="B", fill=_HEADER_FILL)
+        self.row([safe(c.label) for c in self.columns], style="B", fill=_HEADER_FILL)
         self.zebra = False
 
     def footer(self) -> None:
         self.set_y(-MARGIN - 3)
         self.set_font("helvetica", "", BODY_PT)
         self.set_text_color(*_GREY_TEXT)
-        self.cell(0, 4, _safe(f"{self.heading.title} — {self.heading.exported_text}"))
+        self.cell(0, 4, safe(f"{self.heading.title} — {self.heading.exported_text}"))
         page = f"Page {self.page_no()} of "
         self.set_x(self.w - MARGIN - self.get_string_width(page + str(self.page_no())))  # the count has about
         self.cell(0, 4, page + PAGES_ALIAS)  # as many digits as the page number; the alias is wider than either

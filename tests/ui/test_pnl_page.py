@@ -1,24 +1,29 @@
 """/reports/pnl in a simulated browser: the statement shows the service's figures for orders delivered, production
 posted and expenses approved through the services; the period and area are read from and written to the URL; a
-regional user sees only their region and is refused another; a storekeeper cannot open the page."""
+regional user sees only their region and is refused another; a storekeeper cannot open the page; finance downloads
+the statement shown as XLSX and PDF, a role that may see reports but not export gets no download buttons."""
 
+import io
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from nicegui import ui
 from nicegui.testing import User
+from openpyxl import load_workbook
+from pypdf import PdfReader
 
-from dashboard.components.pnl_statement import MEMO, format_percent
 from dashboard.components.search_select import SearchSelect
 from domain.access import SYSTEM
-from domain.formatting import format_money
+from domain.formatting import format_money, format_percent
 from domain.inputs import business_today
 from domain.models import OrderTier, PartyKind, ProductKind
 from domain.services import production
 from domain.services.access import load_actor
 from domain.services.expenses import approve_expense, record_expense
-from domain.services.profit_and_loss import ProfitAndLoss, margin, profit_and_loss
+from domain.services.profit_and_loss import MEMO, ProfitAndLoss, margin, profit_and_loss
 from domain.services.rollups import rebuild_rollups
+from domain.services.users_admin import create_role
 from tests.records import audit_rows
 from tests.ui.helpers import eventually, present, sign_in, the
 
@@ -126,3 +131,35 @@ async def test_a_storekeeper_cannot_open_the_pnl(user: User, world) -> None:
     await sign_in(user, "sam", PATH)
     await user.should_see("Not permitted", retries=100)
     assert not present(user, "pnl-lines")
+
+
+async def test_finance_downloads_the_statement_shown_as_xlsx_and_pdf(user: User, world) -> None:
+    nairobi = world["geo"]["nairobi"]
+    await open_statement(user, "fay", f"from={MONTH_START.isoformat()}&to={TODAY.isoformat()}&area={nairobi.id}")
+    pnl = profit_and_loss(world["fay"], date_from=MONTH_START, date_to=TODAY, area_id=nairobi.id)
+    assert the(user, "pnl-pdf").props["label"] == "Download PDF"
+    user.find(marker="pnl-xlsx").click()
+    response = await user.download.next(timeout=10)
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert sheet.cell(row=2, column=1).value == "Area: Nairobi"
+    rows = {r[0]: r for r in sheet.iter_rows(values_only=True) if r[0]}
+    assert {label: (Decimal(str(rows[label][1])), Decimal(str(rows[label][2]))) for label in expected(pnl)} == {
+        line.label: (line.amount, line.previous) for line in pnl.lines()}
+    assert rows["Revenue"][1] == 120
+    [audit] = audit_rows("pnl.download")
+    assert (audit.after["format"], audit.after["area"]) == ("xlsx", "Nairobi")
+
+    user.find(marker="pnl-pdf").click()
+    response = await user.download.next(timeout=10)
+    [page] = [p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages]
+    assert "Area Nairobi" in page and format_money(pnl.current.net_margin) in page
+    assert [a.after["format"] for a in audit_rows("pnl.download")] == ["pdf", "xlsx"]
+
+
+async def test_a_role_that_may_not_export_sees_no_download_buttons(user: User, world, factories) -> None:
+    create_role(SYSTEM, code="report_reader", name="Report reader", codes={"reports.view"})
+    factories.user("report_reader", username="rita")
+    await open_statement(user, "rita")
+    assert the(user, "pnl-net").text == format_money(  # type: ignore[attr-defined]
+        profit_and_loss(world["fay"], date_from=MONTH_START, date_to=TODAY).current.net_margin)
+    assert not present(user, "pnl-pdf") and not present(user, "pnl-xlsx")
