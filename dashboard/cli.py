@@ -75,6 +75,8 @@ def _seed(scale: str, seed: int) -> "SeedReport | None":
     print(f"Seeding the {scale} company (seed {seed}) into {database_label(url)} ...")
     if scale == "demo":
         print("The first run also makes 90 days of production, orders in three tiers and invoices: two minutes or so.")
+    else:
+        print("The first run also writes a year of trade in bulk (2 M orders, 10 M order lines): several minutes.")
     try:
         report = seed_company(scale=scale, seed=seed)
     except DomainError as exc:
@@ -196,8 +198,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "idempotent: what exists (by code) is kept, so a second run creates nothing, and the history "
                     "is made only while no production log exists. Never in production.")
     seed.add_argument("--scale", choices=["demo", "large"], default="demo",
-                      help="demo: 30 distributors and 600 retailers (default); large: ten times as many "
-                           "distributors and retailers, for benchmarks")
+                      help="demo: 30 distributors and 600 retailers with 90 days of trade (default); large: ten "
+                           "times as many, with a year of trade written in bulk (10 M order lines), for benchmarks")
     seed.add_argument("--seed", type=int, default=2026, metavar="N",
                       help="random seed: the same seed gives the same company (default: 2026)")
     seed.set_defaults(func=cmd_seed)

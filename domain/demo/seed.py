@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from domain.demo.catalogue import ensure_catalogue
 from domain.demo.geography import ensure_geography
 from domain.demo.history import HISTORY_DAYS, ensure_history
+from domain.demo.large import LARGE_DAYS, ensure_large_history
 from domain.demo.parties import ensure_parties, plan_parties
 from domain.demo.users import DemoLogin, ensure_demo_users, refuse_in_production
 from domain.models import PartyKind
@@ -54,9 +55,10 @@ class SeedReport:
 def seed(*, scale: str = "demo", seed: int = DEFAULT_SEED, bulk: bool | None = None,
          history_days: int | None = None) -> SeedReport:
     """Create whatever of the demo company is missing: geography, catalogue and recipes, factories, distributors,
-    retailers, and the demo logins (one regional sales login per region); then, at the demo scale, `history_days`
-    days of production and orders up to yesterday (default HISTORY_DAYS; 0 for none) unless production was logged
-    already. `bulk` writes retailers many to a transaction (default: only for `large`). Refused in production."""
+    retailers, and the demo logins (one regional sales login per region); then `history_days` days of production and
+    trade up to yesterday (0 for none) unless documents exist already: at the demo scale through the services
+    (default HISTORY_DAYS), at the large scale in bulk (default LARGE_DAYS, domain.demo.large). `bulk` writes
+    retailers many to a transaction (default: only for `large`). Refused in production."""
     refuse_in_production()
     if scale not in SCALES:
         raise ValueError(f"unknown scale {scale!r}: choose {' or '.join(SCALES)}")
@@ -76,7 +78,10 @@ def seed(*, scale: str = "demo", seed: int = DEFAULT_SEED, bulk: bool | None = N
     report.lines.append(Line("users", created_logins, len(report.logins) - created_logins))
     if scale == "demo":
         days = HISTORY_DAYS if history_days is None else history_days
-        for what, (created, present) in ensure_history(seed=seed, days=days).items():
-            report.lines.append(Line(what, created, present))
+        history = ensure_history(seed=seed, days=days)
+    else:
+        history = ensure_large_history(seed=seed, days=LARGE_DAYS if history_days is None else history_days)
+    for what, (created, present) in history.items():
+        report.lines.append(Line(what, created, present))
     report.seconds = time.perf_counter() - started
     return report
