@@ -55,6 +55,7 @@ class MoneyFlow:
         self.ids = {t: first_ids[t] for t in ("invoice", "payment", "payment_allocation", "expense")}
         self.due: dict[date, list[tuple[Customer, int, int, int]]] = defaultdict(list)
         self.rollup: dict[tuple[date, str, str], list[int]] = defaultdict(lambda: [0, 0])
+        self.owed: dict[tuple[date, str], int] = defaultdict(int)  # (due date, place) -> balance, cents
         self.paid_count = 0
         for name, columns in (("invoice", INVOICE_COLUMNS), ("payment", PAYMENT_COLUMNS),
                               ("payment_allocation", ALLOCATION_COLUMNS), ("expense", EXPENSE_COLUMNS)):
@@ -83,6 +84,8 @@ class MoneyFlow:
                                self.w.day(day), self.w.day(due), total, paid, status))
         if paid:
             self.due[pay_day].append((customer, invoice_id, amount, total))
+        if total - paid:
+            self.owed[(due, customer.path)] += total - paid
 
     def pay_due(self, day: date) -> None:
         """The payments received today, each allocated to its invoice."""
@@ -127,7 +130,10 @@ class MoneyFlow:
                     None if pending else self.finance, None if pending else self.stamp(day + timedelta(days=1), 10)))
 
     def finish(self) -> None:
-        """Write the payments rollup."""
+        """Write the payments rollup and what is owed per due date."""
         self.w.table("rollup_payments_daily", ("day", "territory_path", "method", "payments", "amount"))
         for (day, path, method), (count, amount) in sorted(self.rollup.items()):
             self.w.add("rollup_payments_daily", (self.w.day(day), path, method, count, amount))
+        self.w.table("rollup_receivables_due", ("due_date", "territory_path", "balance"))
+        for (due, path), balance in sorted(self.owed.items()):
+            self.w.add("rollup_receivables_due", (self.w.day(due), path, balance))

@@ -360,9 +360,22 @@ class Year:
         self.money.finish()
         self.w.table("rollup_sales_daily", ("day", "territory_path", "product_id", "tier", "orders", "ordered_qty",
                                             "ordered_amount", "delivered_qty", "delivered_amount"))
+        places: dict[tuple[date, str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+        products: dict[tuple[date, int, str], list[int]] = defaultdict(lambda: [0, 0])
         for (day, path, product, tier), sums in sorted(self.sales.items()):
             if any(sums):
                 self.w.add("rollup_sales_daily", (self.w.day(day), path, product, tier, *sums))
+                place, item = places[(day, path, tier)], products[(day, product, tier)]
+                place[0], place[1], place[2] = place[0] + sums[0], place[1] + sums[2], place[2] + sums[4]
+                item[0], item[1] = item[0] + sums[3], item[1] + sums[4]
+        self.w.table("rollup_sales_place_daily", ("day", "territory_path", "tier", "orders", "ordered_amount",
+                                                  "delivered_amount"))
+        for (day, path, tier), sums in sorted(places.items()):
+            self.w.add("rollup_sales_place_daily", (self.w.day(day), path, tier, *sums))
+        self.w.table("rollup_sales_product_daily", ("day", "product_id", "tier", "delivered_qty", "delivered_amount"))
+        for (day, product, tier), sums in sorted(products.items()):
+            if any(sums):
+                self.w.add("rollup_sales_product_daily", (self.w.day(day), product, tier, *sums))
         self.w.table("rollup_production_daily", ("day", "factory_id", "product_id", "logs", "planned_qty", "good_qty",
                                                  "rejected_qty", "waste_cost", "territory_path"))
         for (day, factory, product), (*sums, path) in sorted(self.production.items()):

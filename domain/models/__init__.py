@@ -19,7 +19,14 @@ from domain.models.inventory import MoveKind, StockBalance, StockBatch, StockMov
 from domain.models.parties import Party, PartyKind
 from domain.models.production import ProductionLog, ProductionStatus, RejectReason, Shift
 from domain.models.products import Product, ProductKind, RecipeLine
-from domain.models.rollups import PaymentsDaily, ProductionDaily, SalesDaily
+from domain.models.rollups import (
+    PaymentsDaily,
+    ProductionDaily,
+    ReceivablesDue,
+    SalesDaily,
+    SalesPlaceDaily,
+    SalesProductDaily,
+)
 from domain.models.sales import Order, OrderLine, OrderStatus, OrderStatusChange, OrderTier
 from domain.models.sequences import DocumentSequence
 from domain.models.users import Permission, Role, RolePermission, User
@@ -54,11 +61,14 @@ __all__ = [
     "ProductionDaily",
     "ProductionLog",
     "ProductionStatus",
+    "ReceivablesDue",
     "RecipeLine",
     "RejectReason",
     "Role",
     "RolePermission",
     "SalesDaily",
+    "SalesPlaceDaily",
+    "SalesProductDaily",
     "Shift",
     "StockBalance",
     "StockBatch",

@@ -92,4 +92,7 @@ class StockBatch(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("location_id", "product_id", "batch_no", name="uq_stock_batch_location_product_batch"),
         sa.CheckConstraint("qty >= 0", name="qty_not_negative"),
+        # Batches still holding stock, by expiry (stock nearing expiry; emptied batches are most of the table).
+        sa.Index("ix_stock_batch_held_expiry", "expires_on", sqlite_where=sa.text("qty > 0"),
+                 postgresql_where=sa.text("qty > 0")),
     )

@@ -16,7 +16,6 @@ from sqlmodel import Session, col, func, select
 
 from domain.models import (
     GeoNode,
-    Invoice,
     Order,
     OrderStatus,
     OrderTier,
@@ -27,8 +26,14 @@ from domain.models import (
     StockBalance,
     StockBatch,
 )
-from domain.models.rollups import PaymentsDaily, ProductionDaily, SalesDaily
-from domain.queries.payments import OPEN_INVOICE
+from domain.models.rollups import (
+    PaymentsDaily,
+    ProductionDaily,
+    ReceivablesDue,
+    SalesDaily,
+    SalesPlaceDaily,
+    SalesProductDaily,
+)
 from domain.types import Money
 
 Bucket = tuple[str, int | None, int | None]  # (key, fewest days overdue, most days overdue), inclusive
@@ -52,15 +57,21 @@ def _in_category(product_column: Any, category: str | None) -> sa.ColumnElement[
 # ---- sales (rollup_sales_daily) -----------------------------------------------------------------------------------
 
 
+def _sales(category: str | None) -> Any:
+    """The sales rollup to read: without the product (far fewer rows) unless a category is chosen."""
+    return SalesDaily if category is not None else SalesPlaceDaily
+
+
 def sales_by_day(session: Session, *, prefix: str, date_from: date, date_to: date, category: str | None
                  ) -> list[tuple[date, OrderTier, Decimal, Decimal]]:
     """(day, tier, ordered amount, delivered amount) per day and tier."""
+    table = _sales(category)
     rows = session.execute(
-        select(col(SalesDaily.day), col(SalesDaily.tier), func.sum(col(SalesDaily.ordered_amount)),
-               func.sum(col(SalesDaily.delivered_amount)))
-        .where(_under(col(SalesDaily.territory_path), prefix), col(SalesDaily.day) >= date_from,
-               col(SalesDaily.day) <= date_to, _in_category(col(SalesDaily.product_id), category))
-        .group_by(col(SalesDaily.day), col(SalesDaily.tier)))
+        select(col(table.day), col(table.tier), func.sum(col(table.ordered_amount)),
+               func.sum(col(table.delivered_amount)))
+        .where(col(table.day) >= date_from, col(table.day) <= date_to, _under(col(table.territory_path), prefix),
+               *([_in_category(col(SalesDaily.product_id), category)] if category else []))
+        .group_by(col(table.day), col(table.tier)))
     return [(day, OrderTier(tier), ordered or Decimal(0), delivered or Decimal(0)) for day, tier, ordered, delivered
             in rows]
 
@@ -68,23 +79,26 @@ def sales_by_day(session: Session, *, prefix: str, date_from: date, date_to: dat
 def sales_by_place(session: Session, *, prefix: str, date_from: date, date_to: date, category: str | None
                    ) -> list[tuple[str, OrderTier, Decimal]]:
     """(territory path, tier, delivered amount) per place and tier."""
+    table = _sales(category)
     rows = session.execute(
-        select(col(SalesDaily.territory_path), col(SalesDaily.tier), func.sum(col(SalesDaily.delivered_amount)))
-        .where(_under(col(SalesDaily.territory_path), prefix), col(SalesDaily.day) >= date_from,
-               col(SalesDaily.day) <= date_to, _in_category(col(SalesDaily.product_id), category))
-        .group_by(col(SalesDaily.territory_path), col(SalesDaily.tier)))
+        select(col(table.territory_path), col(table.tier), func.sum(col(table.delivered_amount)))
+        .where(_under(col(table.territory_path), prefix), col(table.day) >= date_from, col(table.day) <= date_to,
+               *([_in_category(col(SalesDaily.product_id), category)] if category else []))
+        .group_by(col(table.territory_path), col(table.tier)))
     return [(path, OrderTier(tier), amount or Decimal(0)) for path, tier, amount in rows]
 
 
 def top_products(session: Session, *, prefix: str, date_from: date, date_to: date, category: str | None,
                  tiers: Sequence[OrderTier], limit: int) -> list[tuple[str, Decimal, Decimal]]:
-    """(product name, delivered quantity, delivered amount) of the best-selling products in `tiers`, largest first."""
-    amount = func.sum(col(SalesDaily.delivered_amount))
+    """(product name, delivered quantity, delivered amount) of the best-selling products in `tiers`, largest first
+    (the whole company reads the rollup without places)."""
+    table: Any = SalesProductDaily if prefix == "/" else SalesDaily
+    amount = func.sum(col(table.delivered_amount))
     rows = session.execute(
-        select(col(Product.name), func.sum(col(SalesDaily.delivered_qty)), amount)
-        .join(Product, col(Product.id) == col(SalesDaily.product_id))
-        .where(_under(col(SalesDaily.territory_path), prefix), col(SalesDaily.day) >= date_from,
-               col(SalesDaily.day) <= date_to, col(SalesDaily.tier).in_(list(tiers)),
+        select(col(Product.name), func.sum(col(table.delivered_qty)), amount)
+        .join(Product, col(Product.id) == col(table.product_id))
+        .where(col(table.day) >= date_from, col(table.day) <= date_to, col(table.tier).in_(list(tiers)),
+               *([] if prefix == "/" else [_under(col(SalesDaily.territory_path), prefix)]),
                *([Product.category == category] if category else []))
         .group_by(col(Product.id), col(Product.name))
         .having(amount > 0)
@@ -134,7 +148,7 @@ def payments_on(session: Session, *, prefix: str, days: Iterable[date]) -> dict[
 
 def _aged(as_of: date, low: int | None, high: int | None) -> sa.ColumnElement[bool]:
     """Days overdue (as_of − due date) between low and high, as a range on the due date."""
-    due = col(Invoice.due_date)
+    due = col(ReceivablesDue.due_date)
     bounds = []
     if low is not None:
         bounds.append(due <= sa.literal(as_of - timedelta(days=low), sa.Date))
@@ -145,17 +159,19 @@ def _aged(as_of: date, low: int | None, high: int | None) -> sa.ColumnElement[bo
 
 def receivables_by_place(session: Session, *, prefix: str, as_of: date, buckets: Sequence[Bucket]
                          ) -> list[dict[str, Any]]:
-    """Per territory path: outstanding (unpaid balance of open invoices), overdue, and each ageing bucket."""
-    owed = col(Invoice.amount) - col(Invoice.paid)
+    """Per territory path: outstanding (what unvoided invoices still owe), overdue, and each ageing bucket — sums over
+    the receivables rollup's due dates."""
+    owed = col(ReceivablesDue.balance)
     query = (
-        select(col(Invoice.territory_path).label("path"),
+        select(col(ReceivablesDue.territory_path).label("path"),
                sa.type_coerce(func.sum(owed), Money()).label("outstanding"),
-               sa.type_coerce(func.sum(sa.case((col(Invoice.due_date) < sa.literal(as_of, sa.Date), owed), else_=0)),
-                              Money()).label("overdue"),
+               sa.type_coerce(func.sum(sa.case(
+                   (col(ReceivablesDue.due_date) < sa.literal(as_of, sa.Date), owed), else_=0)), Money()
+               ).label("overdue"),
                *(sa.type_coerce(func.sum(sa.case((_aged(as_of, low, high), owed), else_=0)), Money()).label(key)
                  for key, low, high in buckets))
-        .where(col(Invoice.status).in_(OPEN_INVOICE), _under(col(Invoice.territory_path), prefix))
-        .group_by(col(Invoice.territory_path)))
+        .where(owed != 0, _under(col(ReceivablesDue.territory_path), prefix))
+        .group_by(col(ReceivablesDue.territory_path)))
     return [dict(row) for row in session.execute(query).mappings()]
 
 

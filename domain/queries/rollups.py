@@ -11,8 +11,16 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, SQLModel, col, func, select
 
 from domain.models import Order, OrderLine, OrderStatus, ProductionLog, ProductionStatus
-from domain.models.finance import Payment
-from domain.models.rollups import PaymentsDaily, ProductionDaily, SalesDaily
+from domain.models.finance import Invoice, InvoiceStatus, Payment
+from domain.models.rollups import (
+    PaymentsDaily,
+    ProductionDaily,
+    ReceivablesDue,
+    SalesDaily,
+    SalesPlaceDaily,
+    SalesProductDaily,
+)
+from domain.types import Money
 
 
 @dataclass(frozen=True)
@@ -31,7 +39,11 @@ SALES = Rollup(SalesDaily, ("day", "territory_path", "product_id", "tier"),
 PRODUCTION = Rollup(ProductionDaily, ("day", "factory_id", "product_id"),
                     ("logs", "planned_qty", "good_qty", "rejected_qty", "waste_cost"))
 PAYMENTS = Rollup(PaymentsDaily, ("day", "territory_path", "method"), ("payments", "amount"))
-ALL = (SALES, PRODUCTION, PAYMENTS)
+SALES_PLACE = Rollup(SalesPlaceDaily, ("day", "territory_path", "tier"),
+                     ("orders", "ordered_amount", "delivered_amount"))
+SALES_PRODUCT = Rollup(SalesProductDaily, ("day", "product_id", "tier"), ("delivered_qty", "delivered_amount"))
+RECEIVABLES = Rollup(ReceivablesDue, ("due_date", "territory_path"), ("balance",))
+ALL = (SALES, SALES_PLACE, SALES_PRODUCT, PRODUCTION, PAYMENTS, RECEIVABLES)
 
 Key = tuple[Any, ...]
 Figures = dict[Key, dict[str, Any]]
@@ -96,6 +108,27 @@ def sales_from_orders(session: Session) -> Figures:
         .where(Order.status == OrderStatus.DELIVERED)
         .group_by(col(Order.delivered_on), *keys))
     return _merge(SALES, ordered, delivered)
+
+
+def coarser(figures: Figures, rollup: Rollup, source: Rollup = SALES) -> Figures:
+    """`source` figures summed up to a rollup keyed by fewer of its dimensions (the sales rollups without place or
+    without product)."""
+    positions = [source.keys.index(key) for key in rollup.keys]
+    summed: Figures = {}
+    for key, sums in figures.items():
+        target = summed.setdefault(tuple(key[i] for i in positions), dict.fromkeys(rollup.sums, 0))
+        for name in rollup.sums:
+            target[name] += sums[name]
+    return {key: sums for key, sums in summed.items() if any(sums.values())}
+
+
+def receivables_from_invoices(session: Session) -> Figures:
+    """What customers owe per due date and place: unvoided invoices' amount − paid."""
+    return _merge(RECEIVABLES, session.execute(
+        select(col(Invoice.due_date).label("due_date"), col(Invoice.territory_path).label("territory_path"),
+               sa.type_coerce(func.sum(col(Invoice.amount) - col(Invoice.paid)), Money()).label("balance"))
+        .where(col(Invoice.status) != InvoiceStatus.VOID)
+        .group_by(col(Invoice.due_date), col(Invoice.territory_path))))
 
 
 def production_from_logs(session: Session) -> Figures:

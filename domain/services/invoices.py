@@ -21,6 +21,7 @@ from domain.models import Invoice, InvoiceStatus, PaymentMethod
 from domain.queries import invoices as invoices_q
 from domain.queries import parties as parties_q
 from domain.queries import payments as payments_q
+from domain.services import rollups
 from domain.tables import Column, TableSource
 from domain.types import utcnow
 
@@ -50,6 +51,7 @@ def void_invoice(actor: Actor, *, invoice_id: int, reason: str) -> Invoice:
         invoice.status, invoice.voided_at, invoice.voided_by, invoice.void_reason = (
             InvoiceStatus.VOID, utcnow(), actor.user_id, why)
         tx.session.add(invoice)
+        rollups.receivable_changed(tx, invoice, -(invoice.amount - invoice.paid))
         tx.audit("invoice.void", invoice, before=before, scope_path=invoice.territory_path)
         tx.emit(DomainEvent("invoice.voided", scope_path=invoice.territory_path, data=json_safe({
             "id": invoice.id, "number": invoice.number, "customer_id": invoice.customer_id,

@@ -10,6 +10,7 @@ from domain.jsonsafe import json_safe
 from domain.models import Order, OrderTier, Party
 from domain.models.finance import Invoice, InvoiceStatus
 from domain.queries.sequences import next_number
+from domain.services import rollups
 
 
 def issue_invoice(tx: Tx, *, order: Order, customer: Party, issue_date: date) -> Invoice:
@@ -23,6 +24,7 @@ def issue_invoice(tx: Tx, *, order: Order, customer: Party, issue_date: date) ->
         due_date=issue_date + timedelta(days=customer.payment_terms_days), amount=order.total,
         status=InvoiceStatus.PAID if order.total == 0 else InvoiceStatus.OPEN)
     tx.session.add(invoice)
+    rollups.receivable_changed(tx, invoice, invoice.amount - invoice.paid)
     tx.audit("invoice.issue", invoice, scope_path=invoice.territory_path)
     tx.emit(DomainEvent("invoice.issued", scope_path=invoice.territory_path, data=json_safe({
         "id": invoice.id, "number": invoice.number, "order_id": order.id, "order_number": order.number,

@@ -168,6 +168,7 @@ def _allocate(tx: Tx, payment: Payment, wanted: list[Wanted] | None, *, new: boo
         invoice.status = status_for(invoice.amount, invoice.paid)
         payment.allocated += share
         tx.session.add(invoice)
+        rollups.receivable_changed(tx, invoice, -share)
     tx.session.add(payment)
     tx.session.flush()
     return plan
@@ -354,6 +355,7 @@ def release_allocations(actor: Actor, *, payment_id: int, reason: str, invoice_i
             invoice.status = status_for(invoice.amount, invoice.paid)
             payment.allocated -= allocation.amount
             tx.session.add(invoice)
+            rollups.receivable_changed(tx, invoice, allocation.amount)
             plan.append((invoice, allocation.amount))
         payments_q.delete_allocations(tx.session, allocations)
         tx.session.add(payment)

@@ -2,11 +2,13 @@
 transactions, and checking or rebuilding them from the documents.
 
 Called by the services that write the documents: orders (ordered on submit, taken back out on cancel; delivered
-on delivery or, for tertiary sales, when recorded), production (posted, reversed) and payments (recorded).
+on delivery or, for tertiary sales, when recorded), production (posted, reversed), payments (recorded) and
+invoices (issued, allocated to, released, voided: what is owed per due date).
 """
 
 from collections.abc import Sequence
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from sqlmodel import Session
@@ -14,7 +16,7 @@ from sqlmodel import Session
 from domain.access import SYSTEM, Actor
 from domain.db import Tx, transaction
 from domain.models import Order, OrderLine, ProductionLog
-from domain.models.finance import Payment
+from domain.models.finance import Invoice, Payment
 from domain.queries import rollups as rollups_q
 
 
@@ -33,19 +35,39 @@ def _sales_rows(order: Order, lines: Sequence[OrderLine], *, day: date, sign: in
     return rows
 
 
+def _add_sales(tx: Tx, rows: list[dict[str, Any]]) -> None:
+    """The detailed sales rollup, and the same rows summed without the product and without the place."""
+    rollups_q.add(tx.session, rollups_q.SALES, rows)
+    for rollup in (rollups_q.SALES_PLACE, rollups_q.SALES_PRODUCT):
+        summed: dict[tuple[Any, ...], dict[str, Any]] = {}
+        for row in rows:
+            key = tuple(row[k] for k in rollup.keys)
+            target = summed.setdefault(key, {**dict(zip(rollup.keys, key, strict=True)),
+                                             **dict.fromkeys(rollup.sums, 0)})
+            for name in rollup.sums:
+                target[name] += row[name]
+        rollups_q.add(tx.session, rollup, list(summed.values()))
+
+
 def order_placed(tx: Tx, order: Order, lines: Sequence[OrderLine]) -> None:
     """A new order counts as ordered on its order date."""
-    rollups_q.add(tx.session, rollups_q.SALES, _sales_rows(order, lines, day=order.order_date, sign=1,
-                                                             delivered=False))
+    _add_sales(tx, _sales_rows(order, lines, day=order.order_date, sign=1, delivered=False))
 
 
 def order_cancelled(tx: Tx, order: Order, lines: Sequence[OrderLine]) -> None:
-    rollups_q.add(tx.session, rollups_q.SALES, _sales_rows(order, lines, day=order.order_date, sign=-1,
-                                                             delivered=False))
+    _add_sales(tx, _sales_rows(order, lines, day=order.order_date, sign=-1, delivered=False))
 
 
 def order_delivered(tx: Tx, order: Order, lines: Sequence[OrderLine], *, day: date) -> None:
-    rollups_q.add(tx.session, rollups_q.SALES, _sales_rows(order, lines, day=day, sign=1, delivered=True))
+    _add_sales(tx, _sales_rows(order, lines, day=day, sign=1, delivered=True))
+
+
+def receivable_changed(tx: Tx, invoice: Invoice, change: Decimal) -> None:
+    """What the invoice's customer owes changed by `change` (issued: +amount; allocated: −share; released: +share;
+    voided: −balance)."""
+    if change:
+        rollups_q.add(tx.session, rollups_q.RECEIVABLES, [{
+            "due_date": invoice.due_date, "territory_path": invoice.territory_path, "balance": change}])
 
 
 def production_changed(tx: Tx, log: ProductionLog, *, sign: int) -> None:
@@ -64,9 +86,13 @@ def payment_received(tx: Tx, payment: Payment, *, sign: int = 1) -> None:
 
 
 def _expected(session: Session) -> dict[str, rollups_q.Figures]:
-    return {rollups_q.SALES.name: rollups_q.sales_from_orders(session),
+    sales = rollups_q.sales_from_orders(session)
+    return {rollups_q.SALES.name: sales,
+            rollups_q.SALES_PLACE.name: rollups_q.coarser(sales, rollups_q.SALES_PLACE),
+            rollups_q.SALES_PRODUCT.name: rollups_q.coarser(sales, rollups_q.SALES_PRODUCT),
             rollups_q.PRODUCTION.name: rollups_q.production_from_logs(session),
-            rollups_q.PAYMENTS.name: rollups_q.payments_from_documents(session)}
+            rollups_q.PAYMENTS.name: rollups_q.payments_from_documents(session),
+            rollups_q.RECEIVABLES.name: rollups_q.receivables_from_invoices(session)}
 
 
 def rollup_mismatches(session: Session, *, limit: int = 20) -> list[str]:
