@@ -77,6 +77,7 @@ class Year:
         self.sales_user = {r.id: company.users.get(sales_username(r.code.split("-")[1])) for r in company.retailers}
         self.sales: dict[tuple[date, str, int, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
         self.production: dict[tuple[date, int, int], list[Any]] = {}
+        self.placed: dict[tuple[date, str, str], int] = defaultdict(int)  # orders per (order date, place, tier)
         self._demand: dict[int, list[tuple[Customer, Lines]]] = {}
         self._wanted: dict[int, dict[int, dict[Good, int]]] = {}  # day -> distributor -> units per good
         self.dates = [self.start + timedelta(days=i) for i in range(days + 3)]
@@ -164,6 +165,8 @@ class Year:
             self.stamp(self.date(done if done is not None else i), 7) if moved else None,
             self.stamp(self.date(done), 12) if done is not None else None, delivered,
             self.stamp(day, 16) if cancel else None, cancel))
+        if status != "cancelled":
+            self.placed[(day, path, tier)] += 1
         for no, (good, units, price) in enumerate(lines, start=1):
             amount = units * price
             self.w.add("sales_order_line", (self.ids["line"], made, made, order_id, no, good.id, units * 1000, price,
@@ -366,10 +369,12 @@ class Year:
             if any(sums):
                 self.w.add("rollup_sales_daily", (self.w.day(day), path, product, tier, *sums))
                 place, item = places[(day, path, tier)], products[(day, product, tier)]
-                place[0], place[1], place[2] = place[0] + sums[0], place[1] + sums[2], place[2] + sums[4]
+                place[1], place[2] = place[1] + sums[2], place[2] + sums[4]
                 item[0], item[1] = item[0] + sums[3], item[1] + sums[4]
         self.w.table("rollup_sales_place_daily", ("day", "territory_path", "tier", "orders", "ordered_amount",
                                                   "delivered_amount"))
+        for key, count in self.placed.items():
+            places[key][0] = count
         for (day, path, tier), sums in sorted(places.items()):
             self.w.add("rollup_sales_place_daily", (self.w.day(day), path, tier, *sums))
         self.w.table("rollup_sales_product_daily", ("day", "product_id", "tier", "delivered_qty", "delivered_amount"))

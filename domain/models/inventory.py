@@ -73,6 +73,9 @@ class StockBalance(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("location_id", "product_id", name="uq_stock_balance_location_product"),
         sa.CheckConstraint("qty >= 0", name="qty_not_negative"),
+        # The positions holding stock (stock value; most balances at shops are back to zero).
+        sa.Index("ix_stock_balance_held", "location_id", "product_id", "qty", sqlite_where=sa.text("qty > 0"),
+                 postgresql_where=sa.text("qty > 0")),
     )
 
 

@@ -74,7 +74,7 @@ class SalesPlaceDaily(SQLModel, table=True):
     day: date = Field(primary_key=True)
     territory_path: str = Field(primary_key=True, max_length=255)
     tier: OrderTier = Field(primary_key=True, sa_type=enum_type(OrderTier, length=12))
-    orders: int = Field(default=0, nullable=False)  # order lines ordered that day
+    orders: int = Field(default=0, nullable=False)  # orders (not lines) placed that day, cancelled ones taken out
     ordered_amount: Decimal = Field(default=Decimal("0"), sa_type=Money(), nullable=False)
     delivered_amount: Decimal = Field(default=Decimal("0"), sa_type=Money(), nullable=False)
 
@@ -106,4 +106,9 @@ class ReceivablesDue(SQLModel, table=True):
     territory_path: str = Field(primary_key=True, max_length=255)
     balance: Decimal = Field(default=Decimal("0"), sa_type=Money(), nullable=False)
 
-    __table_args__ = ({"sqlite_with_rowid": False},)
+    __table_args__ = (
+        # The rows still owed (paid-up due dates stay in the table at zero).
+        sa.Index("ix_rollup_receivables_due_owing", "territory_path", "due_date", "balance",
+                 sqlite_where=sa.text("balance <> 0"), postgresql_where=sa.text("balance <> 0")),
+        {"sqlite_with_rowid": False},
+    )

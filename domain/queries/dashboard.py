@@ -16,8 +16,6 @@ from sqlmodel import Session, col, func, select
 
 from domain.models import (
     GeoNode,
-    Order,
-    OrderStatus,
     OrderTier,
     Party,
     PartyKind,
@@ -36,7 +34,10 @@ from domain.models.rollups import (
 )
 from domain.types import Money
 
-Bucket = tuple[str, int | None, int | None]  # (key, fewest days overdue, most days overdue), inclusive
+Bucket = tuple[str, int | None, int | None]
+# A literal zero, not a bound parameter: the partial indexes (`WHERE qty > 0`, `WHERE balance <> 0`) are used only
+# when the query's condition says the same.
+ZERO = sa.literal_column("0")  # (key, fewest days overdue, most days overdue), inclusive
 
 
 def _under(column: Any, prefix: str) -> sa.ColumnElement[bool]:
@@ -108,11 +109,10 @@ def top_products(session: Session, *, prefix: str, date_from: date, date_to: dat
 
 
 def orders_on(session: Session, *, prefix: str, day: date) -> int:
-    """Orders (all tiers, headers only) dated `day`, cancelled ones left out."""
+    """Orders (all tiers) dated `day`, cancelled ones left out."""
     return int(session.execute(
-        select(func.count()).select_from(Order)
-        .where(col(Order.order_date) == day, col(Order.status) != OrderStatus.CANCELLED,
-               _under(col(Order.territory_path), prefix))).scalar_one())
+        select(func.coalesce(func.sum(col(SalesPlaceDaily.orders)), 0))
+        .where(col(SalesPlaceDaily.day) == day, _under(col(SalesPlaceDaily.territory_path), prefix))).scalar_one())
 
 
 # ---- production (rollup_production_daily) -------------------------------------------------------------------------
@@ -170,7 +170,7 @@ def receivables_by_place(session: Session, *, prefix: str, as_of: date, buckets:
                ).label("overdue"),
                *(sa.type_coerce(func.sum(sa.case((_aged(as_of, low, high), owed), else_=0)), Money()).label(key)
                  for key, low, high in buckets))
-        .where(owed != 0, _under(col(ReceivablesDue.territory_path), prefix))
+        .where(owed != ZERO, _under(col(ReceivablesDue.territory_path), prefix))
         .group_by(col(ReceivablesDue.territory_path)))
     return [dict(row) for row in session.execute(query).mappings()]
 
@@ -199,7 +199,7 @@ def stock_value(session: Session, *, prefix: str, factory_id: int | None, catego
         .select_from(StockBalance)
         .join(Party, col(Party.id) == col(StockBalance.location_id))
         .join(Product, col(Product.id) == col(StockBalance.product_id))
-        .where(col(StockBalance.qty) > 0, *_stock_where(prefix, factory_id, category, col(StockBalance.location_id)))
+        .where(col(StockBalance.qty) > ZERO, *_stock_where(prefix, factory_id, category, col(StockBalance.location_id)))
     ).one()
     return total, goods
 
@@ -254,7 +254,7 @@ def expiring_value(session: Session, *, prefix: str, factory_id: int | None, cat
         .select_from(StockBatch)
         .join(Party, col(Party.id) == col(StockBatch.location_id))
         .join(Product, col(Product.id) == col(StockBatch.product_id))
-        .where(col(StockBatch.qty) > 0, expires.is_not(None),
+        .where(col(StockBatch.qty) > ZERO, expires.is_not(None),
                expires <= sa.literal(today + timedelta(days=within_days), sa.Date),
                *_stock_where(prefix, factory_id, category, col(StockBatch.location_id)))).one()
     return total, gone

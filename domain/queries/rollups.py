@@ -122,6 +122,23 @@ def coarser(figures: Figures, rollup: Rollup, source: Rollup = SALES) -> Figures
     return {key: sums for key, sums in summed.items() if any(sums.values())}
 
 
+def orders_placed(session: Session) -> dict[Key, int]:
+    """Orders (headers) per order date, place and tier, cancelled ones left out."""
+    return {(day, path, tier): count for day, path, tier, count in session.execute(
+        select(col(Order.order_date), col(Order.territory_path), col(Order.tier), func.count())
+        .where(Order.status != OrderStatus.CANCELLED)
+        .group_by(col(Order.order_date), col(Order.territory_path), col(Order.tier)))}
+
+
+def with_order_counts(figures: Figures, counts: dict[Key, int]) -> Figures:
+    """The place rollup's figures with `orders` counting orders instead of lines."""
+    for key, sums in figures.items():
+        sums["orders"] = counts.get(key, 0)
+    for key, count in counts.items():
+        figures.setdefault(key, {"orders": count, "ordered_amount": 0, "delivered_amount": 0})
+    return {key: sums for key, sums in figures.items() if any(sums.values())}
+
+
 def receivables_from_invoices(session: Session) -> Figures:
     """What customers owe per due date and place: unvoided invoices' amount − paid."""
     return _merge(RECEIVABLES, session.execute(

@@ -46,6 +46,9 @@ def _add_sales(tx: Tx, rows: list[dict[str, Any]]) -> None:
                                              **dict.fromkeys(rollup.sums, 0)})
             for name in rollup.sums:
                 target[name] += row[name]
+        if rollup is rollups_q.SALES_PLACE:  # counts the order once, not each of its lines
+            for target in summed.values():
+                target["orders"] = rows[0]["orders"]
         rollups_q.add(tx.session, rollup, list(summed.values()))
 
 
@@ -88,7 +91,8 @@ def payment_received(tx: Tx, payment: Payment, *, sign: int = 1) -> None:
 def _expected(session: Session) -> dict[str, rollups_q.Figures]:
     sales = rollups_q.sales_from_orders(session)
     return {rollups_q.SALES.name: sales,
-            rollups_q.SALES_PLACE.name: rollups_q.coarser(sales, rollups_q.SALES_PLACE),
+            rollups_q.SALES_PLACE.name: rollups_q.with_order_counts(
+                rollups_q.coarser(sales, rollups_q.SALES_PLACE), rollups_q.orders_placed(session)),
             rollups_q.SALES_PRODUCT.name: rollups_q.coarser(sales, rollups_q.SALES_PRODUCT),
             rollups_q.PRODUCTION.name: rollups_q.production_from_logs(session),
             rollups_q.PAYMENTS.name: rollups_q.payments_from_documents(session),
