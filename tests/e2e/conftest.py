@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -44,16 +45,17 @@ def browser() -> Iterator[object]:
         chromium.close()
 
 
-@pytest.fixture
-def live_server(db: str, tmp_path: Path) -> Iterator[str]:
-    """`chesanto serve` in a subprocess on the test database; yields its base URL."""
+@contextmanager
+def running_server(database_url: str, directory: Path) -> Iterator[str]:
+    """`chesanto serve` in a subprocess on `database_url` (its data and log in `directory`); yields its base URL."""
     port = _free_port()
     inherited = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "NICEGUI_"))}
-    env = {**inherited, "CHESANTO_DATABASE_URL": db, "CHESANTO_ENV": "test", "PORT": str(port),
-           "HOST": "127.0.0.1", "CHESANTO_DATA_DIR": str(tmp_path / "data")}
-    log = (tmp_path / "server.log").open("w")
+    env = {**inherited, "CHESANTO_DATABASE_URL": database_url, "CHESANTO_ENV": "test", "PORT": str(port),
+           "HOST": "127.0.0.1", "CHESANTO_DATA_DIR": str(directory / "data")}
+    directory.mkdir(parents=True, exist_ok=True)
+    log = (directory / "server.log").open("w")
     process = subprocess.Popen([sys.executable, "-m", "dashboard.cli", "serve"], env=env, stdout=log,
-                               stderr=subprocess.STDOUT, cwd=tmp_path)
+                               stderr=subprocess.STDOUT, cwd=directory)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -64,7 +66,7 @@ def live_server(db: str, tmp_path: Path) -> Iterator[str]:
             except httpx.HTTPError:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("server did not start:\n" + (tmp_path / "server.log").read_text())
+                raise RuntimeError("server did not start:\n" + (directory / "server.log").read_text())
             time.sleep(0.2)
         yield base
     finally:
@@ -74,6 +76,13 @@ def live_server(db: str, tmp_path: Path) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+@pytest.fixture
+def live_server(db: str, tmp_path: Path) -> Iterator[str]:
+    """`chesanto serve` in a subprocess on the test database; yields its base URL."""
+    with running_server(db, tmp_path) as base:
+        yield base
 
 
 @pytest.fixture
