@@ -33,6 +33,7 @@ migrate: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.stock_posting
 	$(BIN)/python -m benchmarks.exports
+	$(BIN)/python -m benchmarks.dashboard_live
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

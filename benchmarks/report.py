@@ -129,3 +129,15 @@ def floor_table(results: Sequence[Result], labels: dict[str, str]) -> str:
             f"| {f.statements / f.documents:.1f} | {r.raw.moves_per_second / f.moves_per_second:.1f}× "
             f"| {f.moves_per_second / r.service.moves_per_second:.1f}× |")
     return "\n".join(lines)
+
+
+def write_section(path: Path, name: str, section: str) -> None:
+    """Replace the results between `<!-- name:begin -->` and `<!-- name:end -->` (appended at the end of the file
+    the first time), leaving everything else as it is."""
+    begin, end = f"<!-- {name}:begin — written by benchmarks; edit outside these markers -->", f"<!-- {name}:end -->"
+    text = path.read_text() if path.exists() else NEW_FILE
+    if begin not in text or end not in text:
+        text = text.rstrip("\n") + f"\n\n{begin}\n{end}\n"
+    head, rest = text.split(begin, 1)
+    _old, tail = rest.split(end, 1)
+    path.write_text(f"{head}{begin}\n{section}\n{end}{tail}")

@@ -2,8 +2,14 @@
 open page that may see them.
 
 One bus subscription per process forwards each event onto the event loop as a NiceGUI `Event`; a page follows it
-with `follow(...)`, which filters by event name and by the viewer's area and calls the page back once per burst
-(debounced), in the page's own context. Nothing polls the database.
+with `follow(...)`, which filters by event name and by the viewer's area and calls the page back once per burst,
+in the page's own context. Nothing polls the database.
+
+The first event after a quiet spell is acted on promptly: the page is called back `gather` seconds later (50 ms,
+enough for the several events of one commit, or of a few commits in a row, to arrive together). Events heard while
+the page is busy with the call wait and are handled together in one more call, at most one per `delay` seconds; a
+page never runs two calls at once. Every viewer of a page hears the same event at the same moment, so their calls
+line up and share one memoised computation where the page has one (the dashboard does).
 """
 
 import asyncio
@@ -50,33 +56,44 @@ class _Follower:
     actor: Actor
     prefixes: tuple[str, ...]
     on_change: Callable[[list[DomainEvent]], Awaitable[None] | None]
+    gather: float
     delay: float
     pending: list[DomainEvent] = field(default_factory=list)
+    busy: bool = False  # a call is waiting or running
+    last_call: float = float("-inf")  # event-loop time of the last call
 
     def heard(self, event: DomainEvent) -> None:
         if not event.name.startswith(self.prefixes) or not visible_to(self.actor, event):
             return
         self.pending.append(event)
-        if len(self.pending) == 1:
+        if not self.busy:
+            self.busy = True
             background_tasks.create(self._flush(), name="live-refresh")
 
     async def _flush(self) -> None:
-        await asyncio.sleep(self.delay)
-        burst, self.pending = self.pending, []
-        if self.client.is_deleted:  # the page closed while the burst gathered
-            return
-        with self.client:
-            result = self.on_change(burst)
-            if asyncio.iscoroutine(result):
-                await result
+        loop = asyncio.get_running_loop()
+        try:
+            while self.pending:
+                await asyncio.sleep(max(self.gather, self.last_call + self.delay - loop.time()))
+                burst, self.pending = self.pending, []
+                if self.client.is_deleted:  # the page closed while the burst gathered
+                    return
+                self.last_call = loop.time()
+                with self.client:
+                    result = self.on_change(burst)
+                    if asyncio.iscoroutine(result):
+                        await result
+        finally:
+            self.busy = False
 
 
 def follow(actor: Actor, prefixes: tuple[str, ...], on_change: Callable[[list[DomainEvent]], Awaitable[None] | None],
-           *, delay: float = 0.25) -> None:
+           *, gather: float = 0.05, delay: float = 0.25) -> None:
     """Call `on_change(events)` in this page's context when events named with one of `prefixes` land inside the
-    actor's area — at most once per `delay` seconds. Unsubscribed when the page's client goes away."""
+    actor's area: `gather` seconds after the first one (the others arriving meanwhile come along), then at most once
+    per `delay` seconds while more keep coming, never two calls at once. Unsubscribed when the page's client goes
+    away."""
     client = ui.context.client
-    follower = _Follower(client, actor, prefixes, on_change, delay)
+    follower = _Follower(client, actor, prefixes, on_change, gather, delay)
     with client:
         domain_events.subscribe(follower.heard)
-

@@ -73,6 +73,7 @@ class ChartPanel:
     """A chart's card: its title, the Plotly figure (updated in place) or the empty state."""
 
     def __init__(self, chart: Chart) -> None:
+        self.chart: Chart | None = None
         with ui.card().props("flat bordered").classes(f"w-full min-w-0 gap-2 chart-{chart.key}") \
                 .mark(f"chart-{chart.key}"):
             self.title = ui.label(chart.title).classes("text-subtitle1 text-weight-medium")
@@ -81,6 +82,9 @@ class ChartPanel:
         self.show(chart)
 
     def show(self, chart: Chart) -> None:
+        if chart == self.chart:  # unchanged: nothing to send to this browser
+            return
+        self.chart = chart
         self.title.set_text(chart.title)
         self.empty.set_text(chart.empty)
         self.plot.set_visibility(not chart.is_empty)
@@ -203,15 +207,17 @@ class DashboardView:
         self.show(data)
 
     def show(self, data: DashboardData) -> None:
-        self.data = data
+        before, self.data = self.data, data
         place = data.place.name if data.breadcrumb else (self.actor.scope_name or "Whole company")
         self.heading.set_text(f"{place} · {PERIODS[data.filters.period]}: {data.period_text}")
-        self._crumbs(data)
-        self.notes.clear()
-        self.notes.set_visibility(bool(data.notes))
-        with self.notes:
-            for note in data.notes:
-                ui.label(note)
+        if before is None or before.breadcrumb != data.breadcrumb:
+            self._crumbs(data)
+        if before is None or before.notes != data.notes:
+            self.notes.clear()
+            self.notes.set_visibility(bool(data.notes))
+            with self.notes:
+                for note in data.notes:
+                    ui.label(note)
         if not self.cards:
             self.card_grid.clear()
             with self.card_grid:
@@ -256,6 +262,8 @@ class DashboardView:
 
 def _field_error(field: ui.date_input, text: str | None) -> None:
     """Quasar's error state on a date input (which has no `.error` of its own)."""
+    if text is None and not field.props.get("error"):
+        return  # no error shown, none to clear
     field.props["error"] = text is not None
     field.props["error-message"] = text or ""
     field.update()
