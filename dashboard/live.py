@@ -20,6 +20,7 @@ from nicegui import Client, Event, background_tasks, ui
 
 from domain.access import Actor
 from domain.events import DomainEvent, bus
+from domain.services import dashboard
 
 domain_events: Event[DomainEvent] = Event()
 _state: dict[str, object] = {}
@@ -29,6 +30,7 @@ def start() -> None:
     """Forward the domain bus onto this process's event loop (called at app startup)."""
     if "unsubscribe" in _state:
         return
+    dashboard.forget_on_change()  # subscribed first: the memo is emptied before any page hears of an event
     loop = asyncio.get_running_loop()
 
     def forward(event: DomainEvent) -> None:  # runs on the committing thread

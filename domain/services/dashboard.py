@@ -227,6 +227,12 @@ memo = _Memo()
 _subscription: dict[str, Any] = {}
 
 
+def forget_on_change() -> None:
+    """Empty the memo on every domain event. Live pages call this before they follow the bus themselves, so the memo
+    is emptied before any page hears of an event (and recomputes)."""
+    _listen()
+
+
 def _listen() -> None:
     """Empty the memo on every domain event (subscribed on first use; again if the bus was cleared)."""
     if not bus.is_subscribed(memo.forget):
