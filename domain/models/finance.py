@@ -47,6 +47,10 @@ class Invoice(Timestamped, table=True):
 
     __table_args__ = (
         sa.Index("ix_invoice_customer_status", "customer_id", "status"),
+        # Receivables: what open invoices owe, per customer, read from the index alone.
+        sa.Index("ix_invoice_open", "customer_id", "due_date", "amount", "paid",
+                 sqlite_where=sa.text("status IN ('open', 'partially_paid')"),
+                 postgresql_where=sa.text("status IN ('open', 'partially_paid')")),
         sa.CheckConstraint("amount >= 0", name="amount_not_negative"),
         sa.CheckConstraint("paid >= 0 AND paid <= amount", name="paid_within_amount"),
         sa.CheckConstraint("due_date >= issue_date", name="due_after_issue"),
@@ -87,7 +91,7 @@ class Payment(Timestamped, table=True):
                  sqlite_where=sa.text("method = 'mpesa'"), postgresql_where=sa.text("method = 'mpesa'")),
         # A customer's last payment, and the payments still holding credit (receivables, the credit check).
         sa.Index("ix_payment_customer_received", "customer_id", "received_on"),
-        sa.Index("ix_payment_unallocated", "customer_id",
+        sa.Index("ix_payment_unallocated", "customer_id", "amount", "allocated",
                  sqlite_where=sa.text("allocated < amount"), postgresql_where=sa.text("allocated < amount")),
         sa.CheckConstraint("amount > 0", name="amount_positive"),
         sa.CheckConstraint("allocated >= 0 AND allocated <= amount", name="allocated_within_amount"),

@@ -87,6 +87,10 @@ class Order(Timestamped, table=True):
 
     __table_args__ = (
         sa.Index("ix_sales_order_tier_date", "tier", "order_date"),
+        # Open orders (confirmed or dispatched, not yet invoiced) per buyer: receivables and the credit check.
+        sa.Index("ix_sales_order_open", "buyer_id", "total",
+                 sqlite_where=sa.text("status IN ('confirmed', 'dispatched')"),
+                 postgresql_where=sa.text("status IN ('confirmed', 'dispatched')")),
         sa.CheckConstraint("total >= 0", name="total_not_negative"),
         sa.CheckConstraint("tier = 'tertiary' OR buyer_id IS NOT NULL", name="buyer_given"),
     )

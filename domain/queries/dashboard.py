@@ -160,19 +160,33 @@ def _aged(as_of: date, low: int | None, high: int | None) -> sa.ColumnElement[bo
 def receivables_by_place(session: Session, *, prefix: str, as_of: date, buckets: Sequence[Bucket]
                          ) -> list[dict[str, Any]]:
     """Per territory path: outstanding (what unvoided invoices still owe), overdue, and each ageing bucket — sums over
-    the receivables rollup's due dates."""
+    the receivables rollup's due dates. Read once per session (the KPI and the ageing chart both need it)."""
+    key = ("receivables_by_place", prefix, as_of, tuple(buckets))
+    if key not in session.info:
+        session.info[key] = _receivables_by_place(session, prefix=prefix, as_of=as_of, buckets=buckets)
+    return [dict(row) for row in session.info[key]]
+
+
+def _receivables_by_place(session: Session, *, prefix: str, as_of: date, buckets: Sequence[Bucket]
+                          ) -> list[dict[str, Any]]:
+    # One CASE per row names its bucket (cheaper than a conditional sum per bucket); pivoted here.
     owed = col(ReceivablesDue.balance)
-    query = (
-        select(col(ReceivablesDue.territory_path).label("path"),
-               sa.type_coerce(func.sum(owed), Money()).label("outstanding"),
-               sa.type_coerce(func.sum(sa.case(
-                   (col(ReceivablesDue.due_date) < sa.literal(as_of, sa.Date), owed), else_=0)), Money()
-               ).label("overdue"),
-               *(sa.type_coerce(func.sum(sa.case((_aged(as_of, low, high), owed), else_=0)), Money()).label(key)
-                 for key, low, high in buckets))
+    bucket = sa.case(*((_aged(as_of, low, high), sa.literal(key)) for key, low, high in buckets), else_=sa.null())
+    late = col(ReceivablesDue.due_date) < sa.literal(as_of, sa.Date)
+    rows = session.execute(
+        select(col(ReceivablesDue.territory_path), bucket, late, sa.type_coerce(func.sum(owed), Money()))
         .where(owed != ZERO, _under(col(ReceivablesDue.territory_path), prefix))
-        .group_by(col(ReceivablesDue.territory_path)))
-    return [dict(row) for row in session.execute(query).mappings()]
+        .group_by(col(ReceivablesDue.territory_path), bucket, late))
+    places: dict[str, dict[str, Any]] = {}
+    for path, key, overdue, amount in rows:
+        place = places.setdefault(path, {"path": path, "outstanding": Decimal(0), "overdue": Decimal(0),
+                                         **{k: Decimal(0) for k, _, _ in buckets}})
+        place["outstanding"] += amount
+        if overdue:
+            place["overdue"] += amount
+        if key is not None:
+            place[key] += amount
+    return list(places.values())
 
 
 # ---- stock (stock_balance, stock_batch) ---------------------------------------------------------------------------

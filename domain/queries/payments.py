@@ -24,6 +24,12 @@ from domain.queries.scope import within
 from domain.types import Money
 
 OPEN_INVOICE = (InvoiceStatus.OPEN, InvoiceStatus.PARTIALLY_PAID)
+
+
+def invoice_is_open() -> sa.ColumnElement[bool]:
+    """`status IN ('open', 'partially_paid')` written with literals, as the partial index `ix_invoice_open` says it
+    (a bound parameter would keep the planner from using that index)."""
+    return col(Invoice.status).in_([sa.literal_column(f"'{status.value}'") for status in OPEN_INVOICE])
 Region = aliased(GeoNode, name="region")
 Territory = aliased(GeoNode, name="territory")
 Recorder = aliased(User, name="recorder")

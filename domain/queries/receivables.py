@@ -15,7 +15,7 @@ from sqlmodel import Session, col, func, select
 
 from domain.access import Actor
 from domain.models import Invoice, InvoiceStatus, Order, OrderStatus, Party, PartyKind, Payment
-from domain.queries.payments import OPEN_INVOICE, Region, Territory, in_region
+from domain.queries.payments import Region, Territory, in_region, invoice_is_open
 from domain.queries.scope import within
 from domain.types import Money
 
@@ -59,7 +59,7 @@ def customer_select(actor: Actor, *, as_of: date, buckets: Sequence[Bucket]) -> 
         select(col(Invoice.customer_id).label("customer_id"), func.sum(owed).label("outstanding"),
                func.sum(sa.case((col(Invoice.due_date) < _day(as_of), owed), else_=0)).label("overdue"),
                *(func.sum(sa.case((_aged(as_of, low, high), owed), else_=0)).label(key) for key, low, high in buckets))
-        .where(col(Invoice.status).in_(OPEN_INVOICE))
+        .where(invoice_is_open())
         .group_by(col(Invoice.customer_id)))
     credits = (
         select(col(Payment.customer_id).label("customer_id"),
@@ -67,7 +67,9 @@ def customer_select(actor: Actor, *, as_of: date, buckets: Sequence[Bucket]) -> 
         .where(col(Payment.allocated) < col(Payment.amount)).group_by(col(Payment.customer_id)))
     orders = (
         select(col(Order.buyer_id).label("customer_id"), func.sum(col(Order.total)).label("open_orders"))
-        .where(col(Order.status).in_(OPEN_ORDER), col(Order.buyer_id).is_not(None)).group_by(col(Order.buyer_id)))
+        .where(col(Order.status).in_([sa.literal_column(f"'{status.value}'") for status in OPEN_ORDER]))  # literals, as
+        # the partial index ix_sales_order_open says them; tertiary sales, without a buyer, are never open
+        .group_by(col(Order.buyer_id)))
     if not actor.company_wide:
         invoices = invoices.where(col(Invoice.customer_id).in_(_customers_in(actor)))
         credits = credits.where(col(Payment.customer_id).in_(_customers_in(actor)))
