@@ -9,8 +9,9 @@
   product. `DashboardData.notes` says so on the page whenever it applies.
 - One computation per burst, not per viewer: results are memoised per (viewer's scope, filters, day). Any domain
   event (from this process, or from another one through LISTEN/NOTIFY) empties the memo; the live pages wait for
-  the burst to gather (`dashboard.live.follow`: 50 ms after the first event) and then ask again — the first asker computes, everyone
-  else with the same scope and filters waits for that result and shares it (`_Memo.get`, one lock per key).
+  the burst to gather (`dashboard.live.follow`: 50 ms after the first event) and then ask again — the first asker
+  computes, everyone else with the same scope and filters waits for that result and shares it (`_Memo.get`, one
+  lock per key).
 """
 
 import threading
