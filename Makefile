@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint serve migrate bench clean
+.PHONY: demo test lint serve migrate bench bench-large clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,12 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.stock_posting
 	$(BIN)/python -m benchmarks.exports
 	$(BIN)/python -m benchmarks.dashboard_live
+
+# The large scale (a year of trade, 10 M order lines) on SQLite and PostgreSQL: the dashboard against a naive
+# computation and the finance tables at a million invoices (docs/benchmarks.md). The first run writes the large
+# databases (about 25 minutes each on a busy 2-core machine) and keeps them for later runs.
+bench-large: $(STAMP)
+	$(BIN)/python -m benchmarks.large_scale
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
