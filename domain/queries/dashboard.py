@@ -44,6 +44,17 @@ def _under(column: Any, prefix: str) -> sa.ColumnElement[bool]:
     return sa.true() if prefix == "/" else column.startswith(prefix, autoescape=True)
 
 
+def _in_area(column: Any, prefix: str) -> sa.ColumnElement[bool]:
+    """`_under` for the rollups, whose keys start with the day: the paths under `prefix` as the byte range
+    [prefix, prefix with its last character raised) — paths hold digits and "/" only — compared on `column || ''`,
+    so the database keeps reading the days' range of the key instead of all days of the place (and compares
+    strings, several times cheaper than LIKE on SQLite)."""
+    if prefix == "/":
+        return sa.true()
+    path = column.concat("")
+    return sa.and_(path >= prefix, path < prefix[:-1] + chr(ord(prefix[-1]) + 1))
+
+
 def _raw(column: Any) -> Any:
     """The stored integer behind a fixed-point column."""
     return sa.type_coerce(column, sa.BigInteger)
@@ -70,7 +81,7 @@ def sales_by_day(session: Session, *, prefix: str, date_from: date, date_to: dat
     rows = session.execute(
         select(col(table.day), col(table.tier), func.sum(col(table.ordered_amount)),
                func.sum(col(table.delivered_amount)))
-        .where(col(table.day) >= date_from, col(table.day) <= date_to, _under(col(table.territory_path), prefix),
+        .where(col(table.day) >= date_from, col(table.day) <= date_to, _in_area(col(table.territory_path), prefix),
                *([_in_category(col(SalesDaily.product_id), category)] if category else []))
         .group_by(col(table.day), col(table.tier)))
     return [(day, OrderTier(tier), ordered or Decimal(0), delivered or Decimal(0)) for day, tier, ordered, delivered
@@ -83,7 +94,7 @@ def sales_by_place(session: Session, *, prefix: str, date_from: date, date_to: d
     table = _sales(category)
     rows = session.execute(
         select(col(table.territory_path), col(table.tier), func.sum(col(table.delivered_amount)))
-        .where(_under(col(table.territory_path), prefix), col(table.day) >= date_from, col(table.day) <= date_to,
+        .where(_in_area(col(table.territory_path), prefix), col(table.day) >= date_from, col(table.day) <= date_to,
                *([_in_category(col(SalesDaily.product_id), category)] if category else []))
         .group_by(col(table.territory_path), col(table.tier)))
     return [(path, OrderTier(tier), amount or Decimal(0)) for path, tier, amount in rows]
@@ -99,7 +110,7 @@ def top_products(session: Session, *, prefix: str, date_from: date, date_to: dat
         select(col(Product.name), func.sum(col(table.delivered_qty)), amount)
         .join(Product, col(Product.id) == col(table.product_id))
         .where(col(table.day) >= date_from, col(table.day) <= date_to, col(table.tier).in_(list(tiers)),
-               *([] if prefix == "/" else [_under(col(SalesDaily.territory_path), prefix)]),
+               *([] if prefix == "/" else [_in_area(col(SalesDaily.territory_path), prefix)]),
                *([Product.category == category] if category else []))
         .group_by(col(Product.id), col(Product.name))
         .having(amount > 0)
@@ -112,7 +123,7 @@ def orders_on(session: Session, *, prefix: str, day: date) -> int:
     """Orders (all tiers) dated `day`, cancelled ones left out."""
     return int(session.execute(
         select(func.coalesce(func.sum(col(SalesPlaceDaily.orders)), 0))
-        .where(col(SalesPlaceDaily.day) == day, _under(col(SalesPlaceDaily.territory_path), prefix))).scalar_one())
+        .where(col(SalesPlaceDaily.day) == day, _in_area(col(SalesPlaceDaily.territory_path), prefix))).scalar_one())
 
 
 # ---- production (rollup_production_daily) -------------------------------------------------------------------------
@@ -125,7 +136,7 @@ def production_by_day(session: Session, *, prefix: str, date_from: date, date_to
         select(col(ProductionDaily.day), col(ProductionDaily.factory_id), func.sum(col(ProductionDaily.planned_qty)),
                func.sum(col(ProductionDaily.good_qty)), func.sum(col(ProductionDaily.rejected_qty)),
                func.sum(col(ProductionDaily.waste_cost)))
-        .where(_under(col(ProductionDaily.territory_path), prefix), col(ProductionDaily.day) >= date_from,
+        .where(_in_area(col(ProductionDaily.territory_path), prefix), col(ProductionDaily.day) >= date_from,
                col(ProductionDaily.day) <= date_to, _in_category(col(ProductionDaily.product_id), category),
                *([ProductionDaily.factory_id == factory_id] if factory_id is not None else []))
         .group_by(col(ProductionDaily.day), col(ProductionDaily.factory_id)))
@@ -141,7 +152,7 @@ def payments_on(session: Session, *, prefix: str, days: Iterable[date]) -> dict[
     """Money received per day, for the given days."""
     rows = session.execute(
         select(col(PaymentsDaily.day), func.sum(col(PaymentsDaily.amount)))
-        .where(_under(col(PaymentsDaily.territory_path), prefix), col(PaymentsDaily.day).in_(list(days)))
+        .where(_in_area(col(PaymentsDaily.territory_path), prefix), col(PaymentsDaily.day).in_(list(days)))
         .group_by(col(PaymentsDaily.day)))
     return {day: amount or Decimal(0) for day, amount in rows}
 
@@ -175,7 +186,7 @@ def _receivables_by_place(session: Session, *, prefix: str, as_of: date, buckets
     late = col(ReceivablesDue.due_date) < sa.literal(as_of, sa.Date)
     rows = session.execute(
         select(col(ReceivablesDue.territory_path), bucket, late, sa.type_coerce(func.sum(owed), Money()))
-        .where(owed != ZERO, _under(col(ReceivablesDue.territory_path), prefix))
+        .where(owed != ZERO, _in_area(col(ReceivablesDue.territory_path), prefix))
         .group_by(col(ReceivablesDue.territory_path), bucket, late))
     places: dict[str, dict[str, Any]] = {}
     for path, key, overdue, amount in rows:
