@@ -56,7 +56,9 @@ def picker(user: User, marker: str) -> SearchSelect:
 
 
 async def choose(user: User, marker: str, label: str) -> None:
-    """Pick `label` in a searchable select once its options have arrived."""
+    """Pick `label` in a searchable select once it and its options have arrived (a fresh form builds its first line
+    after the customer is chosen)."""
+    await eventually(lambda: present(user, marker), marker)
     select_ = picker(user, marker)
     await eventually(lambda: label in select_.options.values(), f"{label} in {marker}")
     select_.value = next(value for value, text in select_.options.items() if text == label)
