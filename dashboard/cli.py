@@ -74,7 +74,8 @@ def _seed(scale: str, seed: int) -> "SeedReport | None":
     url = resolve_database_url(get_settings())
     print(f"Seeding the {scale} company (seed {seed}) into {database_label(url)} ...")
     if scale == "demo":
-        print("The first run also makes 90 days of production, orders in three tiers and invoices: two minutes or so.")
+        print("The first run also makes 90 days of production, orders in three tiers, invoices and payments: "
+              "two or three minutes.")
     else:
         print("The first run also writes a year of trade in bulk (2 M orders, 10 M order lines): several minutes.")
     try:

@@ -7,6 +7,7 @@
     users.py      the demo logins, and one regional sales login per region
     history.py    the last 90 days of production and stock at the factories (supplier deliveries, logs)
     sales_history.py  the same 90 days of primary, secondary and tertiary orders, delivered and invoiced
+    collections.py  the customers paying those invoices: most on time, some late, a few very late or in part
     reads.py      what the history reads back between its service calls
     simulate.py   `chesanto demo --simulate`: the company keeps working while you watch
     seed.py       `seed(scale=..., seed=...)`: all of the above, idempotent

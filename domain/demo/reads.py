@@ -1,5 +1,6 @@
 """What the demo history reads back between its service calls: who acts, what a place holds, which batches have
-expired, how much credit a customer has left. Reads only; every change goes through a service."""
+expired, how much credit a customer has left, which invoices are open and which payments still hold credit. Reads
+only; every change goes through a service."""
 
 from datetime import date
 from decimal import Decimal
@@ -9,7 +10,7 @@ from sqlmodel import col
 
 from domain.access import SYSTEM, Actor
 from domain.db import reading
-from domain.models import Party, PartyKind
+from domain.models import Invoice, InvoiceStatus, Party, PartyKind, Payment
 from domain.models.inventory import StockBalance, StockBatch
 from domain.queries import orders as orders_q
 from domain.queries import users as users_q
@@ -71,6 +72,30 @@ def expired_in_trade(day: date) -> list[tuple[int, int, str]]:
                    col(StockBatch.expires_on) < day)
             .order_by(StockBatch.location_id, StockBatch.expires_on, StockBatch.id)).all()
     return [(location_id, product_id, batch_no) for location_id, product_id, batch_no in rows]
+
+
+def open_invoices() -> list[tuple[int, int, date, Decimal]]:
+    """(invoice id, customer id, due date, balance) of every open or partially paid invoice, by customer and then
+    oldest due first (the order record_payment allocates in)."""
+    with reading() as session:
+        rows = session.execute(
+            select(Invoice.id, Invoice.customer_id, Invoice.due_date, Invoice.amount, Invoice.paid)
+            .where(col(Invoice.status).in_([InvoiceStatus.OPEN, InvoiceStatus.PARTIALLY_PAID]))
+            .order_by(Invoice.customer_id, Invoice.due_date, Invoice.issue_date, Invoice.id)).all()
+    return [(invoice_id, customer_id, due, amount - paid) for invoice_id, customer_id, due, amount, paid in rows]
+
+
+def held_credit() -> dict[int, list[tuple[int, Decimal]]]:
+    """Customer id -> [(payment id, what it still holds)] of the payments not yet fully allocated, oldest first."""
+    with reading() as session:
+        rows = session.execute(
+            select(Payment.id, Payment.customer_id, Payment.amount, Payment.allocated)
+            .where(col(Payment.allocated) < col(Payment.amount))
+            .order_by(Payment.customer_id, Payment.id)).all()
+    held: dict[int, list[tuple[int, Decimal]]] = {}
+    for payment_id, customer_id, amount, allocated in rows:
+        held.setdefault(customer_id, []).append((payment_id, amount - allocated))
+    return held
 
 
 def credit_left(customer_id: int, limit: Decimal) -> Decimal:

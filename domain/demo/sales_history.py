@@ -19,19 +19,20 @@ leaves orders at every status: primary orders awaiting dispatch (confirmed) or o
 factory entered for the next delivery (draft); secondary orders of the last two days stop in turn at draft,
 confirmed, dispatched or delivered (LAST_DAYS).
 
-Credit: confirm_order refuses an order that takes the buyer over its credit limit, and the demo records no
-payments yet (issue #6), so every invoice stays open and all 90 days must fit the limits. A retailer's order is
-a share of its limit (ORDER_SHARE), never more than it has left short of SPARE; a retailer with nothing left is
-on stop and skipped — though now and then its rep still enters an order, sees it refused at confirmation and
-cancels it ("over the credit limit"), so the refusal is in the data too. A distributor's primary order is cut to
-the credit it has left. The demo's 600 retailers have ~37 M KES of credit; the factories at full capacity would
-sell ~150 M KES to them in 90 days, so they run at part of it (history.UTILISATION) and the span ends with
-retailers at about four fifths of their limits (none over nine tenths). Neither overriding the limit thousands of
-times nor leaving orders unconfirmed (the bread would expire) is what a bakery does. Issue #6 fits payments in
-at the start of `trade`; the limits then free up, and UTILISATION can rise towards full capacity.
+Credit: confirm_order refuses an order that takes the buyer over its credit limit. Customers pay their invoices
+(domain.demo.collections, at the start of `trade`, so what comes in frees credit for the day's orders): most on
+time, a fifth or so late, a few very late or in part, who then spend much of the span on stop. A retailer's order
+is a share of its limit (ORDER_SHARE), never more than it has left short of SPARE; a retailer with nothing left is
+on stop and skipped — though now and then its rep still enters an order for one (a slow payer first), sees it
+refused at confirmation and cancels it ("over the credit limit"), so the refusal is in the data too. A
+distributor's primary order is cut to the credit it has left. The demo's 600 retailers have ~37 M KES of credit
+on terms of 7 to 30 days; as they pay, 90 days carry about 60 M KES of secondary orders, with the factories at a
+quarter to a half of their capacity (history.UTILISATION). Higher shares would cost the seed more time than they
+add (every order is a few service calls), and half as much again would leave the Nairobi distributors more than
+their retailers can take. The span ends with retailers owing under three tenths of their limits.
 
 Sampling, for speed (~10-35 ms a service call on SQLite): instead of 600 retailers each buying every day, a few
-retailers a day buy bigger orders in turn, so 90 days make about 450 primary, 1,400 secondary and 1,250
+retailers a day buy bigger orders in turn, so 90 days make about 450 primary, 2,150 secondary and 2,000
 tertiary orders. Deterministic from the seed; distributors and retailers never hold less than nothing (each order
 is cut to the stock read just before it).
 """
@@ -43,6 +44,7 @@ from decimal import ROUND_FLOOR, Decimal
 from random import Random
 
 from domain.access import SYSTEM, Actor
+from domain.demo.collections import Collections
 from domain.demo.reads import balances, credit_left, demo_actor, expired_in_trade, first_expiry
 from domain.demo.users import sales_username
 from domain.errors import CreditLimitExceeded
@@ -139,6 +141,7 @@ class SalesHistory:
         self.outlets = {o.id: o for d in self.depots for o in d.outlets}
         self.entered: dict[OrderTier, int] = defaultdict(int)  # orders entered so far, by tier
         self.left_open = 0  # secondary orders of the last two days so far, to spread their statuses (LAST_DAYS)
+        self.collections = Collections(seed=seed)
 
     def rep(self, region: str) -> Actor:
         if region not in self.reps:
@@ -236,7 +239,9 @@ class SalesHistory:
     # ---- the rest of the day ------------------------------------------------------------------------------------
 
     def trade(self, day: date) -> None:
-        """After the factories' shipments: expired stock out, arrivals in, distributors sell, retailers sell out."""
+        """After the factories' shipments: customers pay, expired stock out, arrivals in, distributors sell, retailers
+        sell out."""
+        self.collections.collect(day)
         for location_id, product_id, batch_no in expired_in_trade(day):
             write_off_expired(self.storekeeper, location_id=location_id, product_id=product_id, batch_no=batch_no,
                               business_date=day)
@@ -267,8 +272,8 @@ class SalesHistory:
         if not wanted or (fresh and value < MIN_ORDER):
             return
         outlets = sorted(depot.outlets, key=lambda o: (o.bought / o.limit, o.key))
-        if rng.random() < STUCK and credit_left(outlets[-1].id, outlets[-1].limit) < 2 * MIN_ORDER:
-            self._refused(outlets[-1], wanted, day)
+        if rng.random() < STUCK and (held := self._on_stop(outlets)):
+            self._refused(held, wanted, day)
         buyers: list[tuple[Outlet, Decimal]] = []
         for outlet in outlets:
             if len(buyers) == MAX_ORDERS or sum(b for _, b in buyers) >= value:
@@ -279,6 +284,14 @@ class SalesHistory:
                 buyers.append((outlet, budget))
         for outlet, lines in self._fill(buyers, wanted):
             self._secondary(outlet, lines, day, rng)
+
+    def _on_stop(self, outlets: list[Outlet]) -> Outlet | None:
+        """A retailer on stop (too little credit left for an order, as `_sell` sees it): one who pays very late or in
+        part, else the one who has bought most against its limit."""
+        for outlet in [o for o in outlets if self.collections.slow_payer(o.id)] + outlets[-1:]:
+            if credit_left(outlet.id, outlet.limit) < MIN_ORDER + outlet.limit * SPARE:
+                return outlet
+        return None
 
     def _fill(self, buyers: list[tuple[Outlet, Decimal]], wanted: dict[int, Decimal]
               ) -> list[tuple[Outlet, dict[int, Decimal]]]:

@@ -2,8 +2,9 @@
 
 Deterministic (the same seed gives the same company) and idempotent (whatever exists, by code, SKU or username,
 is left as it is; a second run creates nothing). The demo scale then gets the last 90 days of production and trade
-(domain.demo.history, domain.demo.sales_history): supplier deliveries, production logs, primary, secondary and
-tertiary orders and the invoices of their deliveries, made once: never again once any production log exists.
+(domain.demo.history, domain.demo.sales_history, domain.demo.collections): supplier deliveries, production logs,
+primary, secondary and tertiary orders, the invoices of their deliveries and the customers' payments, made once:
+never again once any production log exists.
 Never in production.
 """
 

@@ -1,18 +1,21 @@
 """The demo's history: every factory makes something every day and its output is traded on through primary,
-secondary and tertiary orders; every change went through a service (so the ledger, the batches, the orders, the
-invoices and the audit trail agree); no place ever holds less than nothing; retailers stay within their credit;
-the trade follows the week; and a second run adds nothing. Short spans here; `chesanto seed` makes 90 days."""
+secondary and tertiary orders; customers pay their invoices, some late and some in part; every change went through
+a service (so the ledger, the batches, the orders, the invoices, the payments and the audit trail agree); no place
+ever holds less than nothing; retailers stay within their credit; the trade follows the week; and a second run adds
+nothing. Short spans here; `chesanto seed` makes 90 days."""
 
 import re
-from collections import defaultdict
-from datetime import timedelta
+from collections import Counter, defaultdict
+from datetime import date, timedelta
 from decimal import Decimal
+from random import Random
 from statistics import mean
 
 from sqlalchemy import func, select
 
 from domain.db import reading
 from domain.demo.catalogue import FINISHED, ensure_catalogue
+from domain.demo.collections import mpesa_code
 from domain.demo.geography import REGIONS, ensure_geography
 from domain.demo.history import FACTORY_RUNS, SUPPLIERS, counts, ensure_history
 from domain.demo.parties import FACTORIES, ensure_parties, plan_parties
@@ -20,14 +23,15 @@ from domain.demo.reads import credit_left
 from domain.demo.sales_history import DROPS, SUPPLY
 from domain.demo.users import ensure_demo_users
 from domain.models import AuditLog, MoveKind, Party, PartyKind, Product, ProductKind, StockMove
-from domain.models.finance import Invoice
+from domain.models.finance import Invoice, InvoiceStatus, Payment, PaymentAllocation, PaymentMethod
 from domain.models.inventory import StockBalance, StockBatch
 from domain.models.production import ProductionLog, RejectReason
 from domain.models.sales import Order, OrderLine, OrderStatus, OrderTier
+from domain.queries import users as users_q
 from domain.services.integrity import run_checks
 from domain.services.production import today
 
-DAYS = 10  # the first two and the last are left out of the weekly comparison: a full week remains
+DAYS = 14  # two weeks: the first invoices fall due and are paid; the weekly comparison leaves out days 1, 2 and 14
 BATCH = re.compile(r"^(FAC-[A-Z]{3})-(\d{8})-([MN])-([A-Z0-9-]+)$")
 NUMBER = {OrderTier.PRIMARY: "PO", OrderTier.SECONDARY: "SO", OrderTier.TERTIARY: "TO"}
 WEEKEND = {4, 5, 6}  # Friday to Sunday
@@ -70,14 +74,14 @@ def test_every_region_is_supplied_by_one_factory_its_own_region_among_them() -> 
         assert spec.region in SUPPLY[spec.code] and DROPS[spec.code] >= 1
 
 
-def test_ten_days_of_trade_follow_the_stock_the_credit_limits_and_the_week_and_a_second_run_adds_nothing(
+def test_two_weeks_of_trade_follow_the_stock_credit_and_the_week_customers_pay_and_a_second_run_adds_nothing(
     db,
 ) -> None:
     the_company()
-    created = ensure_history(seed=2026, days=DAYS)  # ~10 s on SQLite, ~25 s on PostgreSQL
+    created = ensure_history(seed=2026, days=DAYS)  # ~15-35 s on SQLite, ~45-120 s on PostgreSQL (machine load)
     assert all(present == 0 for _, present in created.values())
     for what in ("production logs", "goods receipts", "primary orders", "secondary orders", "tertiary orders",
-                 "order lines", "invoices", "stock moves"):
+                 "order lines", "invoices", "payments", "stock moves"):
         assert created[what][0] > 0, what
 
     yesterday = today() - timedelta(days=1)
@@ -94,6 +98,9 @@ def test_ten_days_of_trade_follow_the_stock_the_credit_limits_and_the_week_and_a
         stale = s.execute(select(func.count()).select_from(StockBatch).where(
             StockBatch.qty > 0, StockBatch.expires_on < yesterday)).scalar_one()
         audits = dict(s.execute(select(AuditLog.action, func.count()).group_by(AuditLog.action)).all())
+        payments = list(s.execute(select(Payment).order_by(Payment.id)).scalars())
+        allocations = list(s.execute(select(PaymentAllocation)).scalars())
+        finance = users_q.user_by_username(s, "finance")
     kind = {pid: p.kind for pid, p in parties.items()}
     factories = {pid for pid, k in kind.items() if k is PartyKind.FACTORY}
 
@@ -162,10 +169,44 @@ def test_ten_days_of_trade_follow_the_stock_the_credit_limits_and_the_week_and_a
     at_factories = sum(b.qty for b in balances if b.location_id in factories and b.product_id in finished)
     assert at_factories <= 2 * made / DAYS
 
-    # credit: no retailer or distributor is over its limit (the history records no payments)
+    # credit: no retailer or distributor is over its limit (payments free credit, orders never go beyond it)
     for party in parties.values():
         if party.kind is not PartyKind.FACTORY and party.id is not None:
             assert credit_left(party.id, party.credit_limit) >= 0, party.name
+
+    # payments: recorded by finance through the payment service, dated within the span, from customers only
+    assert payments and audits["payment.record"] == len(payments)
+    assert finance is not None and {p.recorded_by for p in payments} == {finance.id}
+    assert all(days[0] <= p.received_on <= days[-1] for p in payments)
+    assert all(kind[p.customer_id] in (PartyKind.DISTRIBUTOR, PartyKind.RETAILER) for p in payments)
+    # each allocation to one of the payer's invoices issued by then; invoices and payments hold their allocations'
+    # sums, never more than their amounts, and an invoice's status follows its balance
+    by_id = {i.id: i for i in invoices.values()}
+    paid_in: dict = defaultdict(Decimal)
+    allocated: dict = defaultdict(Decimal)
+    of_payment = {p.id: p for p in payments}
+    for a in allocations:
+        payment, invoice = of_payment[a.payment_id], by_id[a.invoice_id]
+        assert invoice.customer_id == payment.customer_id and invoice.issue_date <= payment.received_on
+        paid_in[a.invoice_id] += a.amount
+        allocated[a.payment_id] += a.amount
+    for invoice in by_id.values():
+        assert invoice.paid == paid_in[invoice.id] <= invoice.amount, invoice.number
+        expected = (InvoiceStatus.OPEN if invoice.paid == 0 else InvoiceStatus.PAID if invoice.paid == invoice.amount
+                    else InvoiceStatus.PARTIALLY_PAID)
+        assert invoice.status is expected, invoice.number
+    assert all(p.allocated == allocated[p.id] <= p.amount for p in payments)
+    # paid, part paid and still open invoices, some of them overdue; a payment now and then more than was owed
+    assert {i.status for i in by_id.values()} == {InvoiceStatus.OPEN, InvoiceStatus.PARTIALLY_PAID, InvoiceStatus.PAID}
+    assert any(i.status is not InvoiceStatus.PAID and i.due_date < today() for i in by_id.values())
+    assert any(p.amount % 1000 == 0 and p.allocated < p.amount for p in payments)
+    # M-Pesa most of all from retailers, each code ten capitals and digits that begin with its date, never used twice
+    methods = Counter(p.method for p in payments if kind[p.customer_id] is PartyKind.RETAILER)
+    assert methods.most_common(1)[0][0] is PaymentMethod.MPESA and len(methods) >= 3
+    codes = [p.reference or "" for p in payments if p.method is PaymentMethod.MPESA]
+    assert len(set(codes)) == len(codes)
+    assert all(re.fullmatch(r"[A-Z0-9]{10}", code) for code in codes)
+    assert all(p.reference is not None for p in payments if p.method is not PaymentMethod.CASH)
 
     # the week: retailers order more from Friday to Sunday than from Monday to Thursday
     volume: dict = defaultdict(Decimal)
@@ -183,3 +224,11 @@ def test_ten_days_of_trade_follow_the_stock_the_credit_limits_and_the_week_and_a
     assert all(n == 0 for n, _ in again.values())
     assert {what: present for what, (_, present) in again.items()} == before == counts()
     assert audit_count() == audit
+
+
+def test_an_m_pesa_code_begins_with_the_year_month_and_day_of_its_payment() -> None:
+    rng = Random(1)
+    assert mpesa_code(date(2026, 11, 21), rng)[:3] == "UKL"  # 2026 (A = 2006), November, the 21st (A = 10th)
+    assert mpesa_code(date(2025, 1, 9), rng)[:3] == "TA9"
+    codes = {mpesa_code(date(2026, 3, 31), rng) for _ in range(1000)}
+    assert len(codes) == 1000 and all(re.fullmatch(r"UCV[A-Z0-9]{7}", code) for code in codes)
