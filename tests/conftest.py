@@ -1,11 +1,13 @@
 """Shared fixtures. Any test that asks for `db` runs twice: on SQLite and on PostgreSQL."""
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 from sqlmodel import SQLModel
 
 os.environ.setdefault("CHESANTO_ENV", "test")
@@ -29,10 +31,19 @@ def _postgres_schema() -> Iterator[str]:
 
 
 def _truncate_postgres(url: str) -> None:
+    """Empty every table. A read the previous test left running in the background (a page's `run.io_bound` that
+    outlived its client) can deadlock with the TRUNCATE; PostgreSQL then aborts one of the two, and this tries again."""
     engine = domain_db.configure(url)
     tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    for attempt in range(5):
+        try:
+            with engine.begin() as conn:
+                conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            return
+        except OperationalError as exc:
+            if "deadlock detected" not in str(exc) or attempt == 4:
+                raise
+            time.sleep(0.2 * (attempt + 1))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
