@@ -5,8 +5,8 @@ One bus subscription per process forwards each event onto the event loop as a Ni
 with `follow(...)`, which filters by event name and by the viewer's area and calls the page back once per burst,
 in the page's own context. Nothing polls the database.
 
-The first event after a quiet spell is acted on promptly: the page is called back `gather` seconds later (50 ms,
-enough for the several events of one commit, or of a few commits in a row, to arrive together). Events heard while
+The first event after a quiet spell is acted on promptly: the page is called back `gather` seconds later (25 ms:
+the events of one commit are published together, and commits a few milliseconds apart come along). Events heard while
 the page is busy with the call wait and are handled together in one more call, at most one per `delay` seconds; a
 page never runs two calls at once. Every viewer of a page hears the same event at the same moment, so their calls
 line up and share one memoised computation where the page has one (the dashboard does).
@@ -90,7 +90,7 @@ class _Follower:
 
 
 def follow(actor: Actor, prefixes: tuple[str, ...], on_change: Callable[[list[DomainEvent]], Awaitable[None] | None],
-           *, gather: float = 0.05, delay: float = 0.25) -> None:
+           *, gather: float = 0.025, delay: float = 0.25) -> None:
     """Call `on_change(events)` in this page's context when events named with one of `prefixes` land inside the
     actor's area: `gather` seconds after the first one (the others arriving meanwhile come along), then at most once
     per `delay` seconds while more keep coming, never two calls at once. Unsubscribed when the page's client goes

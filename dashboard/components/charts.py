@@ -11,12 +11,17 @@
 - The brand's colours, the page's font, a transparent background (light and dark mode), the legend on top, no
   mode bar, responsive width and a height that grows with the number of categories.
 Decimals become floats only as bar lengths, never as text.
+
+A page that shows the same figure to many viewers (the live dashboard) serialises it once (`serialised(figure)`) and
+hands the JSON to `Plot`: NiceGUI then neither wraps the figure's dicts and lists in observables for each viewer nor
+walks them again to send them, and every viewer holds the same bytes.
 """
 
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+import orjson
 from nicegui import ui
 
 from domain.config import get_settings
@@ -89,3 +94,17 @@ def bar_chart(categories: Sequence[str], series: Sequence[tuple[str, Sequence[De
               money: bool = True) -> ui.plotly:
     """The chart element, full width; `.update_figure(bar_figure(...))` redraws it with new figures."""
     return ui.plotly(bar_figure(categories, series, money=money)).classes("w-full")
+
+
+def serialised(figure: dict[str, Any]) -> orjson.Fragment:
+    """The figure as JSON, made once and shared by every `Plot` that shows it."""
+    return orjson.Fragment(orjson.dumps(figure))
+
+
+class Plot(ui.plotly):
+    """`ui.plotly` that also takes a `serialised` figure (sent as it is; `update_figure` takes one too)."""
+
+    def _get_figure_json(self) -> Any:
+        if isinstance(self.figure, orjson.Fragment):
+            return self.figure
+        return super()._get_figure_json()

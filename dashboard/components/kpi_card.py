@@ -21,6 +21,7 @@ def _arrow(comparison: Comparison) -> str:
 class KpiCard:
     def __init__(self, kpi: Kpi) -> None:
         self.key = kpi.key
+        self.kpi: Kpi | None = None
         with ui.card().props("flat bordered").classes("gap-1 min-w-0 q-pa-sm").mark(f"kpi-{kpi.key}") \
                 as self.card:
             ui.label(kpi.label).classes("text-caption text-grey-7 leading-tight")
@@ -32,7 +33,13 @@ class KpiCard:
         self.update(kpi)
 
     def update(self, kpi: Kpi) -> None:
+        """Show `kpi`; only what changed is sent to the browser (a live refresh usually changes a few cards)."""
+        before, self.kpi = self.kpi, kpi
+        if kpi == before:
+            return
         self.value.set_text(kpi.text)
-        for line, comparison in zip(self.lines, kpi.comparisons, strict=False):
+        old = before.comparisons if before is not None else ()
+        for n, (line, comparison) in enumerate(zip(self.lines, kpi.comparisons, strict=False)):
             line.set_text(_arrow(comparison) + comparison.text)
-            line.classes(replace="text-caption leading-tight break-words " + _TONE[comparison.good])
+            if n >= len(old) or old[n].good != comparison.good:
+                line.classes(replace="text-caption leading-tight break-words " + _TONE[comparison.good])

@@ -6,7 +6,9 @@ change in place within a second. The figures come from `domain.services.dashboar
 until the next event, so a burst of postings costs one computation however many people watch.
 """
 
+import asyncio
 from dataclasses import replace
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
@@ -16,7 +18,7 @@ from nicegui import run, ui
 
 from dashboard import live
 from dashboard.auth import signed_in
-from dashboard.components.charts import bar_figure, trend_figure
+from dashboard.components.charts import Plot, bar_figure, serialised, trend_figure
 from dashboard.components.kpi_card import KpiCard
 from dashboard.layout import frame
 from dashboard.navigation import Page
@@ -32,6 +34,7 @@ from domain.services.dashboard import (
     dashboard_choices,
     dashboard_data,
     filters_from_query,
+    memoised_dashboard_data,
 )
 
 FOLLOWS = ("production.", "order.", "payment.", "expense.", "invoice.", "stock.", "stock_count.posted")
@@ -60,13 +63,39 @@ if (el && window.socket) {
 """
 
 
-def _figure(chart: Chart) -> dict[str, Any]:
+@lru_cache(maxsize=256)
+def _figure(chart: Chart) -> Any:
+    """The chart's figure as JSON: viewers of one view share one `Chart` (the service's memo), so one copy each."""
+    return serialised(_figure_dict(chart))
+
+
+def _figure_dict(chart: Chart) -> dict[str, Any]:
     series = [(s.name, s.values) for s in chart.series]
     if chart.key == "stock":  # "Product · Place" on two lines, so a phone keeps both readable
         return bar_figure([c.replace(" · ", "<br>") for c in chart.categories], series, money=chart.money)
     if chart.key in TRENDS:
         return trend_figure(chart.categories, series, money=chart.money)
     return bar_figure(chart.categories, series, money=chart.money, stacked=chart.key in STACKED)
+
+
+_loading: dict[tuple[str | None, DashboardFilters], "asyncio.Future[DashboardData]"] = {}
+
+
+async def _dashboard_data(actor: Actor, filters: DashboardFilters) -> DashboardData:
+    """The service's figures for the view. When an event reaches a hundred open dashboards at once, the first of a
+    view's pages asks the service on a thread and the others wait for that same answer instead of taking a thread
+    each (the service memoises per scope and filters, so the answer is the one they would have got); each viewer's
+    permission and filters are still checked by the service first."""
+    data = memoised_dashboard_data(actor, filters=filters)
+    if data is not None:
+        return data
+    key = (actor.scope_path, filters)
+    pending = _loading.get(key)
+    if pending is None or pending.done():
+        pending = asyncio.ensure_future(run.io_bound(dashboard_data, actor, filters=filters))
+        _loading[key] = pending
+        pending.add_done_callback(lambda done: _loading.pop(key) if _loading.get(key) is done else None)
+    return await asyncio.shield(pending)
 
 
 class ChartPanel:
@@ -77,12 +106,12 @@ class ChartPanel:
         with ui.card().props("flat bordered").classes(f"w-full min-w-0 gap-2 chart-{chart.key}") \
                 .mark(f"chart-{chart.key}"):
             self.title = ui.label(chart.title).classes("text-subtitle1 text-weight-medium")
-            self.plot = ui.plotly(_figure(chart)).classes("w-full").mark(f"plot-{chart.key}")
+            self.plot = Plot(_figure(chart)).classes("w-full").mark(f"plot-{chart.key}")
             self.empty = ui.label(chart.empty).classes("text-grey-7 q-py-lg").mark(f"empty-{chart.key}")
         self.show(chart)
 
     def show(self, chart: Chart) -> None:
-        if chart == self.chart:  # unchanged: nothing to send to this browser
+        if chart is self.chart or chart == self.chart:  # unchanged: nothing to send to this browser
             return
         self.chart = chart
         self.title.set_text(chart.title)
@@ -190,7 +219,7 @@ class DashboardView:
         for field in (self.date_from, self.date_to):
             _field_error(field, None)
         try:
-            data = await run.io_bound(dashboard_data, self.actor, filters=filters)
+            data = await _dashboard_data(self.actor, filters)
         except ValidationFailed as exc:  # a bad From / To: said next to the field
             fields = {"From": self.date_from, "To": self.date_to}
             for label, text in exc.errors.items():

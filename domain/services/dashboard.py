@@ -9,7 +9,7 @@
   product. `DashboardData.notes` says so on the page whenever it applies.
 - One computation per burst, not per viewer: results are memoised per (viewer's scope, filters, day). Any domain
   event (from this process, or from another one through LISTEN/NOTIFY) empties the memo; the live pages wait for
-  the burst to gather (`dashboard.live.follow`: 50 ms after the first event) and then ask again — the first asker
+  the burst to gather (`dashboard.live.follow`: 25 ms after the first event) and then ask again — the first asker
   computes, everyone else with the same scope and filters waits for that result and shares it (`_Memo.get`, one
   lock per key).
 """
@@ -202,6 +202,11 @@ class _Memo:
             return True, entry[1]
         return False, None
 
+    def peek(self, key: Any) -> Any:
+        """The memoised result for `key`, or None (never computes, never waits for a computation)."""
+        with self._lock:
+            return self._hit(key)[1]
+
     def get(self, key: Any, compute: Callable[[], Any]) -> Any:
         with self._lock:
             found, value = self._hit(key)
@@ -267,6 +272,17 @@ def dashboard_data(actor: Actor, *, filters: DashboardFilters, today: date | Non
     period_dates(filters, day)  # refuse a bad period before anything is read
     _listen()
     return memo.get((actor.scope_path, filters, day), lambda: _compute(actor, filters, day))
+
+
+def memoised_dashboard_data(actor: Actor, *, filters: DashboardFilters,
+                            today: date | None = None) -> DashboardData | None:
+    """`dashboard_data` if it is memoised already, else None: the same checks (permission, period), no database
+    work, so a live page may call it on the event loop and skip a thread for the common case."""
+    actor.require("dashboard.view")
+    day = today or inputs.business_today()
+    period_dates(filters, day)
+    _listen()
+    return memo.peek((actor.scope_path, filters, day))
 
 
 def _compute(actor: Actor, filters: DashboardFilters, today: date) -> DashboardData:

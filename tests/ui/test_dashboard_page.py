@@ -8,6 +8,7 @@ import pytest
 from nicegui import ui
 from nicegui.testing import User
 
+from dashboard.pages import dashboard as dashboard_page
 from domain.access import SYSTEM
 from tests.ui.helpers import eventually, present, sign_in, the
 
@@ -42,6 +43,24 @@ async def test_an_order_updates_other_dashboards_whose_area_holds_it(create_user
     await eventually(lambda: card(rita, "orders_today") == "1", "Rita's card to count the Rift order")
     assert card(rita, "orders_today") == "1"  # the Nairobi order never reached Rita's dashboard
     assert the(erin, "live-state").visible  # the live indicator is on the page
+
+
+async def test_viewers_of_one_view_share_one_call_to_the_service_per_burst(create_user: Callable[[], User], company,
+                                                                          factories, monkeypatch) -> None:
+    """Four open dashboards of the same view hear an order at once: the first page to be called asks the service (on
+    a thread), the other three wait for that answer instead of taking a thread each, and all four show it."""
+    viewers = [create_user() for _ in range(4)]
+    for viewer in viewers:
+        await sign_in(viewer, "erin", "/dashboard", timeout=30)
+        await eventually(lambda v=viewer: card(v, "orders_today") == "0", "the cards")
+    calls: list[object] = []
+    service = dashboard_page.dashboard_data
+    monkeypatch.setattr(dashboard_page, "dashboard_data", lambda *a, **k: calls.append(k) or service(*a, **k))
+
+    factories.order(SYSTEM, "primary", company["distributor"], [(company["bread"], "10")], factory=company["factory"])
+    for viewer in viewers:
+        await eventually(lambda v=viewer: card(v, "orders_today") == "1", "every viewer's card to count the order")
+    assert len(calls) == 1
 
 
 async def test_filters_in_the_url_restore_the_view(user: User, company) -> None:

@@ -254,3 +254,24 @@ def test_one_computation_serves_every_viewer_until_an_event(chain, factories):
     rebuild_rollups()
     assert dashboard_data(SYSTEM, filters=DashboardFilters()).kpi("revenue_today").value == D("600.00")
     assert dashboard.memo.computed == before + 2
+
+
+def test_the_memoised_figures_are_offered_without_computing_and_only_to_who_may_see_them(chain, factories):
+    """`memoised_dashboard_data` (what a live page asks first, on its event loop) never computes: None before the
+    first computation and after an event, the very memoised result in between; it checks the permission and the
+    period like `dashboard_data`."""
+    sell(factories, chain, chain["distributor"], "10")
+    rebuild_rollups()
+    dashboard.memo.forget()
+    before = dashboard.memo.computed
+    assert dashboard.memoised_dashboard_data(SYSTEM, filters=DashboardFilters()) is None
+    computed = dashboard_data(SYSTEM, filters=DashboardFilters())
+    assert dashboard.memoised_dashboard_data(SYSTEM, filters=DashboardFilters()) is computed
+    assert dashboard.memo.computed == before + 1
+    with pytest.raises(PermissionDenied):
+        dashboard.memoised_dashboard_data(factories.actor("storekeeper"), filters=DashboardFilters())
+    with pytest.raises(ValidationFailed):
+        dashboard.memoised_dashboard_data(SYSTEM, filters=DashboardFilters(period="custom"))
+    sell(factories, chain, chain["distributor"], "5")  # its events empty the memo
+    assert dashboard.memoised_dashboard_data(SYSTEM, filters=DashboardFilters()) is None
+    assert dashboard.memo.computed == before + 1
