@@ -14,7 +14,8 @@ BRAND = "#8a4b12"  # crust brown
 
 def apply_theme() -> None:
     ui.colors(primary=BRAND, secondary="#d8a25e", accent="#2f6f4e", positive="#2f855a", negative="#c53030")
-    ui.add_css("body:not(.body--dark) { background: #f5f5f5; }")
+    ui.add_css("body:not(.body--dark) { background: #f5f5f5; }"
+               ".nav-item .q-icon { color: var(--q-primary); } .nav-item .q-btn__content { font-weight: 400; }")
 
 
 @contextmanager
@@ -46,11 +47,9 @@ def frame(title: str, actor: Actor) -> Iterator[ui.column]:
             with ui.column().classes("q-px-md q-pb-sm gap-0 lt-sm"):
                 ui.label(actor.full_name).classes("text-body2 font-medium")
                 ui.label(actor.role_name).classes("text-caption text-grey-7")
-            for item in visible_items(actor):
-                with ui.link(target=item.path).classes("w-full no-underline text-grey-9"):
-                    with ui.row().classes("items-center gap-3 q-px-md q-py-sm w-full hover:bg-grey-2 nav-item"):
-                        ui.icon(item.icon).classes("text-primary")
-                        ui.label(item.label)
+            for item in visible_items(actor):  # one element per link (a page holds one frame per open browser)
+                ui.button(item.label, icon=item.icon).props(f"flat no-caps align=left href={item.path}") \
+                    .classes("w-full text-grey-9 text-body2 q-px-md q-py-sm nav-item rounded-none")
     menu.on_click(drawer.toggle)
     with ui.column().classes("w-full max-w-screen-xl mx-auto q-pa-md gap-4") as body:
         ui.label(title).classes("text-h5 font-medium xs")  # the title where the header has no room

