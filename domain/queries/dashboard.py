@@ -245,19 +245,23 @@ def _stock_where(prefix: str, factory_id: int | None, category: str | None, loca
             *([Product.category == category] if category else [])]
 
 
+def _held_at(query: Any, location: Any, prefix: str) -> Any:
+    """`query` joined to the stock's location when the area needs it (the whole company does not)."""
+    return query if prefix == "/" else query.join(Party, col(Party.id) == location)
+
+
 def stock_value(session: Session, *, prefix: str, factory_id: int | None, category: str | None
                 ) -> tuple[Decimal, Decimal]:
     """(value of all stock, value of finished goods) at standard cost, at locations inside `prefix`."""
     value = _at_cost(col(StockBalance.qty))
     finished = sa.case((Product.kind == ProductKind.FINISHED, value), else_=0)
-    total, goods = session.execute(
-        select(sa.type_coerce(func.coalesce(func.sum(value), 0), Money()),
-               sa.type_coerce(func.coalesce(func.sum(finished), 0), Money()))
-        .select_from(StockBalance)
-        .join(Party, col(Party.id) == col(StockBalance.location_id))
-        .join(Product, col(Product.id) == col(StockBalance.product_id))
-        .where(col(StockBalance.qty) > ZERO, *_stock_where(prefix, factory_id, category, col(StockBalance.location_id)))
-    ).one()
+    query = (select(sa.type_coerce(func.coalesce(func.sum(value), 0), Money()),
+                    sa.type_coerce(func.coalesce(func.sum(finished), 0), Money()))
+             .select_from(StockBalance)
+             .join(Product, col(Product.id) == col(StockBalance.product_id))
+             .where(col(StockBalance.qty) > ZERO,
+                    *_stock_where(prefix, factory_id, category, col(StockBalance.location_id))))
+    total, goods = session.execute(_held_at(query, col(StockBalance.location_id), prefix)).one()
     return total, goods
 
 
@@ -305,15 +309,14 @@ def expiring_value(session: Session, *, prefix: str, factory_id: int | None, cat
     value = _at_cost(col(StockBatch.qty))
     expires = col(StockBatch.expires_on)
     expired = sa.case((expires < sa.literal(today, sa.Date), value), else_=0)
-    total, gone = session.execute(
-        select(sa.type_coerce(func.coalesce(func.sum(value), 0), Money()),
-               sa.type_coerce(func.coalesce(func.sum(expired), 0), Money()))
-        .select_from(StockBatch)
-        .join(Party, col(Party.id) == col(StockBatch.location_id))
-        .join(Product, col(Product.id) == col(StockBatch.product_id))
-        .where(col(StockBatch.qty) > ZERO, expires.is_not(None),
-               expires <= sa.literal(today + timedelta(days=within_days), sa.Date),
-               *_stock_where(prefix, factory_id, category, col(StockBatch.location_id)))).one()
+    query = (select(sa.type_coerce(func.coalesce(func.sum(value), 0), Money()),
+                    sa.type_coerce(func.coalesce(func.sum(expired), 0), Money()))
+             .select_from(StockBatch)
+             .join(Product, col(Product.id) == col(StockBatch.product_id))
+             .where(col(StockBatch.qty) > ZERO, expires.is_not(None),
+                    expires <= sa.literal(today + timedelta(days=within_days), sa.Date),
+                    *_stock_where(prefix, factory_id, category, col(StockBatch.location_id))))
+    total, gone = session.execute(_held_at(query, col(StockBatch.location_id), prefix)).one()
     return total, gone
 
 
