@@ -34,6 +34,7 @@ from domain.models.rollups import (
     SalesPlaceDaily,
     SalesProductDaily,
 )
+from domain.queries.arithmetic import at_cost, quotient, raw
 from domain.types import Money
 
 Bucket = tuple[str, int | None, int | None]
@@ -87,11 +88,6 @@ def _in_area(column: Any, prefix: str, *, indexed: bool = False) -> sa.ColumnEle
         return sa.true()
     path = _bytewise_indexed(column) if indexed else _bytewise(column)
     return sa.and_(path >= prefix, path < prefix[:-1] + chr(ord(prefix[-1]) + 1))
-
-
-def _raw(column: Any) -> Any:
-    """The stored integer behind a fixed-point column."""
-    return sa.type_coerce(column, sa.BigInteger)
 
 
 def _in_category(product_column: Any, category: str | None) -> sa.ColumnElement[bool]:
@@ -235,11 +231,6 @@ def receivables_by_place(session: Session, *, prefix: str, as_of: date, buckets:
 # ---- stock (stock_balance, stock_batch) ---------------------------------------------------------------------------
 
 
-def _at_cost(qty: Any) -> Any:
-    """qty (thousandths) × standard cost (cents), rounded to cents per row."""
-    return (_raw(qty) * _raw(Product.standard_cost) + sa.literal_column("500")) // sa.literal_column("1000")
-
-
 def _stock_where(prefix: str, factory_id: int | None, category: str | None, location: Any) -> list[Any]:
     return [_under(col(Party.territory_path), prefix), *([location == factory_id] if factory_id is not None else []),
             *([Product.category == category] if category else [])]
@@ -253,7 +244,7 @@ def _held_at(query: Any, location: Any, prefix: str) -> Any:
 def stock_value(session: Session, *, prefix: str, factory_id: int | None, category: str | None
                 ) -> tuple[Decimal, Decimal]:
     """(value of all stock, value of finished goods) at standard cost, at locations inside `prefix`."""
-    value = _at_cost(col(StockBalance.qty))
+    value = at_cost(col(StockBalance.qty))
     finished = sa.case((Product.kind == ProductKind.FINISHED, value), else_=0)
     query = (select(sa.type_coerce(func.coalesce(func.sum(value), 0), Money()),
                     sa.type_coerce(func.coalesce(func.sum(finished), 0), Money()))
@@ -290,7 +281,7 @@ def stock_against_reorder(session: Session, *, prefix: str, factory_id: int | No
                           limit: int) -> list[tuple[str, str, Decimal, Decimal]]:
     """(product, location, on hand, reorder level) of the factory and distributor positions lowest against their
     reorder level."""
-    ratio = _raw(StockBalance.qty) * 1000 // _raw(Product.reorder_level)
+    ratio = quotient(raw(StockBalance.qty) * 1000, raw(Product.reorder_level))
     rows = session.execute(
         select(col(Product.name), col(Party.name), col(StockBalance.qty), col(Product.reorder_level))
         .select_from(StockBalance)
@@ -306,7 +297,7 @@ def stock_against_reorder(session: Session, *, prefix: str, factory_id: int | No
 def expiring_value(session: Session, *, prefix: str, factory_id: int | None, category: str | None, today: date,
                    within_days: int) -> tuple[Decimal, Decimal]:
     """(value of batches expiring within `within_days` of `today` or already expired, value of the expired ones)."""
-    value = _at_cost(col(StockBatch.qty))
+    value = at_cost(col(StockBatch.qty))
     expires = col(StockBatch.expires_on)
     expired = sa.case((expires < sa.literal(today, sa.Date), value), else_=0)
     query = (select(sa.type_coerce(func.coalesce(func.sum(value), 0), Money()),

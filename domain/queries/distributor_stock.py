@@ -35,6 +35,7 @@ from domain.models import (
     StockBalance,
     StockMove,
 )
+from domain.queries.arithmetic import at_cost, quotient, raw
 from domain.queries.scope import within
 from domain.types import Money, Quantity
 
@@ -51,11 +52,6 @@ FIGURES: list[tuple[str, Any]] = [
     ("on_hand_qty", Quantity), ("on_hand_value", Money),
 ]
 _KEYS = [name for name, _ in FIGURES]
-
-
-def _raw(column: Any) -> Any:
-    """The stored integer behind a fixed-point column."""
-    return type_coerce(column, BigInteger)
 
 
 def _total(expr: Any) -> Any:
@@ -83,7 +79,7 @@ def figures_by_product(actor: Actor, *, since: date, until: date, distributor_id
     in_scope = select(Party.id).where(Party.kind == PartyKind.DISTRIBUTOR, within(col(Party.territory_path), actor))
     if distributor_id is not None:
         in_scope = in_scope.where(Party.id == distributor_id)
-    qty, amount = _total(_raw(OrderLine.qty)), _total(_raw(OrderLine.amount))
+    qty, amount = _total(raw(OrderLine.qty)), _total(raw(OrderLine.amount))
     line = col(OrderLine.order_id) == col(Order.id)
 
     delivered = _documents(MoveKind.DELIVERY, since, until)
@@ -108,10 +104,10 @@ def figures_by_product(actor: Actor, *, since: date, until: date, distributor_id
                        col(Order.order_date) >= since, col(Order.order_date) <= until, supplier.in_(in_scope))
                 .group_by(supplier, col(OrderLine.product_id)))
 
-    held = _raw(StockBalance.qty)
+    held = raw(StockBalance.qty)
     on_hand = (_part(col(StockBalance.location_id), col(StockBalance.product_id), {
                    "on_hand_qty": _total(held),
-                   "on_hand_value": _total((held * _raw(Product.standard_cost) + 500) // 1000)})  # cents, half-up
+                   "on_hand_value": _total(at_cost(StockBalance.qty))})  # cents, half-up
                .select_from(StockBalance).join(Product, col(Product.id) == col(StockBalance.product_id))
                .where(col(StockBalance.location_id).in_(in_scope))
                .group_by(col(StockBalance.location_id), col(StockBalance.product_id)))
@@ -125,8 +121,8 @@ def _shown(figures: Any, days: int) -> list[Any]:
     """The figures as exact Decimals, the sell-through rate (% of sell-in quantity, tenths, half-up) and days of
     cover (on hand ÷ the period's average daily sell-through, tenths, rounded down); blank when undefined."""
     sell_in, through, on_hand = (func.coalesce(figures.c[k], 0) for k in ("sell_in_qty", "through_qty", "on_hand_qty"))
-    rate = case((sell_in > 0, (through * 2000 // sell_in + 1) // 2 * 100), else_=None)
-    cover = case((through > 0, on_hand * (days * 10) // through * 100), else_=None)
+    rate = case((sell_in > 0, quotient(quotient(through * 2000, sell_in) + 1, 2) * 100), else_=None)
+    cover = case((through > 0, quotient(on_hand * (days * 10), through) * 100), else_=None)
     return [
         *[type_coerce(func.coalesce(figures.c[key], 0), kind()).label(key) for key, kind in FIGURES],
         type_coerce(rate, Quantity()).label("rate"),

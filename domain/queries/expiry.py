@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from domain.access import Actor
 from domain.models import Party, Product, StockBatch
+from domain.queries.arithmetic import at_cost
 from domain.queries.scope import within
 from domain.types import Money
 
@@ -39,10 +40,7 @@ def _days_until_default(element: days_until, compiler: SQLCompiler, **kw: Any) -
 
 def _value_at_cost() -> sa.ColumnElement[Any]:
     """qty (thousandths) × standard cost (cents), rounded to cents, typed as Money so it reads back as Decimal."""
-    qty = sa.type_coerce(col(StockBatch.qty), sa.BigInteger)
-    cost = sa.type_coerce(col(Product.standard_cost), sa.BigInteger)
-    cents = (qty * cost + sa.literal_column("500")) // sa.literal_column("1000")
-    return sa.type_coerce(cents, Money())
+    return sa.type_coerce(at_cost(col(StockBatch.qty)), Money())
 
 
 def expiry_select(actor: Actor, *, today: date, within_days: int) -> sa.Select[Any]:

@@ -2,7 +2,7 @@
 low-stock and days-of-cover figures, and the ledger with its running balance.
 
 Quantities and money are stored as integers (thousandths, cents) behind `FixedPoint`; the arithmetic below works on
-those integers (`_raw`) so that SQLite and PostgreSQL give the same exact answers, and labels the result with the
+those integers (`raw`) so that SQLite and PostgreSQL give the same exact answers, and labels the result with the
 column type again so the page sees Decimals.
 """
 
@@ -18,6 +18,7 @@ from sqlmodel import Session, col, func, select
 
 from domain.access import Actor
 from domain.models import MoveKind, Party, PartyKind, Product, StockBalance, StockBatch, StockMove, User
+from domain.queries.arithmetic import at_cost, quotient, raw
 from domain.queries.scope import within
 from domain.queries.stock import ITEM_COLUMNS, Item
 from domain.types import Money, Quantity
@@ -26,11 +27,6 @@ from domain.types import Money, Quantity
 OUTFLOW = (MoveKind.CONSUMPTION, MoveKind.DISPATCH, MoveKind.SALE, MoveKind.TRANSFER_OUT, MoveKind.WASTE)
 
 Location = aliased(Party, name="location")
-
-
-def _raw(column: Any) -> Any:
-    """The stored integer behind a fixed-point column (so literals are not scaled by the column's type)."""
-    return type_coerce(column, BigInteger)
 
 
 @dataclass(frozen=True)
@@ -107,15 +103,15 @@ def levels_select(actor: Actor, *, since: date, until: date) -> Select[Any]:
     days = (until - since).days + 1
     outflow = (
         select(col(StockMove.location_id).label("location_id"), col(StockMove.product_id).label("product_id"),
-               cast(func.sum(-_raw(StockMove.qty)), BigInteger).label("qty_out"))
+               cast(func.sum(-raw(StockMove.qty)), BigInteger).label("qty_out"))
         .where(col(StockMove.kind).in_(OUTFLOW), col(StockMove.qty) < 0,
                col(StockMove.business_date) >= since, col(StockMove.business_date) <= until)
         .group_by(col(StockMove.location_id), col(StockMove.product_id))
         .subquery("outflow")
     )
-    qty = _raw(StockBalance.qty)
-    cover = case((outflow.c.qty_out > 0, (qty * (days * 10)) // outflow.c.qty_out * 100), else_=None)
-    value = (qty * _raw(Product.standard_cost) + 500) // 1000
+    qty = raw(StockBalance.qty)
+    cover = case((outflow.c.qty_out > 0, quotient(qty * (days * 10), outflow.c.qty_out) * 100), else_=None)
+    value = at_cost(StockBalance.qty)
     key = (func.lower(Product.name) + "#" + cast(StockBalance.location_id, String) + ":"
            + cast(StockBalance.product_id, String))
     return (
