@@ -4,12 +4,16 @@
 
 from collections.abc import Callable
 
+import orjson
 import pytest
 from nicegui import ui
 from nicegui.testing import User
 
+from dashboard.components.charts import Plot
 from dashboard.pages import dashboard as dashboard_page
 from domain.access import SYSTEM
+from domain.inputs import business_today
+from domain.services.payments import record_payment
 from tests.ui.helpers import eventually, present, sign_in, the
 
 
@@ -62,6 +66,31 @@ async def test_viewers_of_one_view_share_one_call_to_the_service_per_burst(creat
     for viewer in viewers:
         await eventually(lambda v=viewer: card(v, "orders_today") == "1", "every viewer's card to count the order")
     assert 1 <= len(calls) < len(viewers)
+
+
+async def test_a_change_redraws_only_the_charts_it_changes(user: User, company, factories) -> None:
+    """A payment changes the collections card but no sales: the sales-by-place chart keeps the very figure it had
+    (nothing re-sent). An order delivered then gets that chart a new figure, which shows it."""
+    def deliver(qty: str) -> None:
+        order = factories.order(SYSTEM, "primary", company["distributor"], [(company["bread"], qty)],
+                                factory=company["factory"])
+        factories.order_through(order, "delivered")
+
+    deliver("5")  # something to draw
+    await sign_in(user, "erin", "/dashboard", timeout=30)
+    await eventually(lambda: present(user, "plot-regions"), "the charts")
+    regions = the(user, "plot-regions", kind=Plot)
+    before = regions.figure
+
+    record_payment(SYSTEM, customer_id=company["distributor"].id, received_on=business_today(), amount="100.00",
+                   method="cash")
+    await eventually(lambda: card(user, "collections_today") == "KES 100.00", "the payment on its card")
+    assert regions.figure is before
+
+    deliver("10")
+    await eventually(lambda: regions.figure is not before, "the sales chart to be redrawn")
+    bars = orjson.loads(orjson.dumps(regions.figure))["data"]  # the JSON the browsers get
+    assert any(600 in trace["x"] for trace in bars)  # 5 + 10 loaves × KES 40 delivered
 
 
 async def test_filters_in_the_url_restore_the_view(user: User, company) -> None:
